@@ -1,0 +1,93 @@
+/*
+ * config: the daemon's configuration, read from a JSON file (comments
+ * allowed) and validated against one table of keys (key, type, default,
+ * range, help). Unknown keys are errors. The same table renders
+ * docs/configuration.md (`lifeline help config`).
+ */
+#ifndef LIFELINE_CONFIG_H
+#define LIFELINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+
+#define CONFIG_MAX_TOPICS 32
+
+enum influx_api { INFLUX_API_V1, INFLUX_API_V2 };
+
+struct config {
+    char *path;     /* the file this came from */
+    char *data_dir; /* absolute */
+    char *log_level;
+
+    struct {
+        char *url;
+        char *client_id;
+        char *topics[CONFIG_MAX_TOPICS];
+        size_t ntopics;
+        int qos;
+        char *topic_template;
+        char *username;
+        char *password; /* read from password_file or password_env, never from the file itself */
+        char *password_file;
+        char *password_env;
+        int keepalive_s;
+        int reconnect_min_s;
+        int reconnect_max_s;
+        int64_t max_payload;
+        char *tls_ca_file;
+        char *tls_cert_file;
+        char *tls_key_file;
+        bool tls_verify;
+    } mqtt;
+
+    struct {
+        char *url;
+        enum influx_api api;
+        char *database;
+        char *retention_policy;
+        char *username;
+        char *password; /* from password_file or password_env */
+        char *password_file;
+        char *password_env;
+        char *org;
+        char *bucket;
+        char *token; /* from token_file or token_env */
+        char *token_file;
+        char *token_env;
+        int batch_lines;
+        int64_t batch_bytes;
+        int batch_age_ms;
+        bool gzip;
+        int timeout_ms;
+        int retry_min_ms;
+        int retry_max_ms;
+    } influx;
+
+    struct {
+        char *listen; /* "127.0.0.1:8080"; empty string disables the server */
+    } http;
+
+    struct {
+        int64_t segment_bytes;
+        int fsync_ms;
+        int64_t max_bytes;
+    } wal;
+};
+
+/*
+ * Reads and validates `path`. Every problem is appended to `errors` as one
+ * line "FILE: KEY: what is wrong; fix: what to do" (or "FILE:LINE:COL: ..."
+ * for JSON syntax). Returns the number of errors (0 when the configuration is
+ * usable); *out is set only on 0 and is the caller's to config_free().
+ */
+int config_load(const char *path, struct config **out, struct buf *errors);
+/* Frees everything; accepts NULL. */
+void config_free(struct config *c);
+/* Writes the Markdown reference of every key (docs/configuration.md). */
+void config_write_reference(FILE *out);
+
+#endif
