@@ -1,0 +1,8 @@
+/* Placeholder until the subcommands land. */
+#include <stdio.h>
+
+int main(void)
+{
+    fputs("lifeline: not built yet\n", stderr);
+    return 1;
+}
