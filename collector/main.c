@@ -1,8 +1,113 @@
-/* Placeholder until the subcommands land. */
+/*
+ * lifeline: one executable, subcommands in the manner of git.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include "buf.h"
+#include "config.h"
+#include "daemon.h"
+
+static const char usage[] =
+    "usage: lifeline <command> [options]\n"
+    "\n"
+    "Takes telemetry from municipal sensors over MQTT, validates it and stores it\n"
+    "in InfluxDB, losing nothing when the database, the broker or lifeline goes down.\n"
+    "\n"
+    "commands:\n"
+    "  run -c FILE      run the collector in the foreground; logs go to stderr;\n"
+    "                   SIGTERM or SIGINT writes what is pending and exits 0\n"
+    "  check -c FILE    validate the configuration; prints every problem with its\n"
+    "                   key and the fix and exits 1, or prints a summary and exits 0\n"
+    "  help config      print the reference of every configuration key (Markdown)\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE  configuration file (JSON, comments allowed)\n"
+    "  -h, --help         show this help\n"
+    "  -V, --version      show the version\n"
+    "\n"
+    "Documentation: README.md and docs/ in the source tree.\n";
+
+/* Parses "-c FILE" for a subcommand. Returns the path or NULL (after printing why). */
+static const char *config_arg(const char *cmd, int argc, char **argv)
 {
-    fputs("lifeline: not built yet\n", stderr);
-    return 1;
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *path = NULL;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            exit(0);
+        default:
+            fprintf(stderr, "lifeline %s: see 'lifeline --help'\n", cmd);
+            return NULL;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "lifeline %s: unexpected argument '%s'\n", cmd, argv[optind]);
+        return NULL;
+    }
+    if (!path)
+        fprintf(stderr, "lifeline %s: missing -c FILE (the configuration file)\n", cmd);
+    return path;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const char *path = config_arg("check", argc, argv);
+    if (!path)
+        return 2;
+    struct config *cfg = NULL;
+    struct buf out;
+    buf_init(&out, 1 << 20);
+    int nerr = config_load(path, &cfg, &out);
+    if (nerr == 0) {
+        buf_reset(&out);
+        config_summary(cfg, &out);
+        printf("%s\n", out.data ? out.data : "ok");
+        config_free(cfg);
+    } else {
+        fputs(out.data ? out.data : "", stdout);
+        fprintf(stdout, "%d error%s in %s\n", nerr, nerr == 1 ? "" : "s", path);
+    }
+    buf_free(&out);
+    return nerr == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        if (argc >= 3 && strcmp(argv[2], "config") == 0) {
+            config_write_reference(stdout);
+            return 0;
+        }
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("lifeline %s\n", LIFELINE_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0) {
+        const char *path = config_arg("run", argc - 1, argv + 1);
+        return path ? daemon_run(path) : 2;
+    }
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "lifeline: unknown command '%s'; see 'lifeline --help'\n", cmd);
+    return 2;
 }

@@ -1,0 +1,226 @@
+#include "daemon.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "config.h"
+#include "httpd.h"
+#include "influx.h"
+#include "ingest.h"
+#include "jsonout.h"
+#include "log.h"
+#include "metrics.h"
+#include "pipeline.h"
+#include "quarantine.h"
+#include "wal.h"
+
+/* How long SIGTERM waits for the database to take what is pending. */
+#define DRAIN_MS 10000
+
+struct daemon {
+    struct config *cfg;
+    struct quarantine *q;
+    struct wal *wal;
+    struct influx *db;
+    struct pipeline *pipe;
+    struct ingest *in;
+    struct httpd *http;
+    atomic_int_least64_t last_full_log_ms;
+};
+
+static int on_message(void *ctx, const char *topic, size_t topic_len, const void *payload,
+                      size_t len, int64_t recv_ms)
+{
+    struct daemon *d = ctx;
+    if (len > (size_t)d->cfg->mqtt.max_payload) {
+        char detail[128];
+        snprintf(detail, sizeof detail, "payload of %zu bytes is over mqtt.max_payload %lld", len,
+                 (long long)d->cfg->mqtt.max_payload);
+        quarantine_add(d->q, recv_ms, REASON_TOO_LARGE, detail, topic, payload, len);
+        return 0;
+    }
+    int rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
+    if (rc) {
+        /* Paho offers the message again; say so at most once a second. */
+        int64_t last = atomic_load(&d->last_full_log_ms);
+        if (recv_ms - last >= 1000 && atomic_compare_exchange_strong(&d->last_full_log_ms, &last,
+                                                                     recv_ms))
+            log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s",
+                      strerror(-rc), topic);
+    }
+    return rc;
+}
+
+static int health(void *ctx, struct buf *body)
+{
+    struct daemon *d = ctx;
+    const char *reason = NULL;
+    if (!ingest_connected(d->in))
+        reason = "not connected to the mqtt broker";
+    else if (!metrics_gauge(G_LAST_WRITE_OK))
+        reason = "database writes are failing";
+    buf_puts(body, "{");
+    json_append_kv(body, "status", reason ? "unhealthy" : "ok");
+    if (reason) {
+        buf_putc(body, ',');
+        json_append_kv(body, "reason", reason);
+    }
+    buf_puts(body, "}\n");
+    return reason ? 503 : 200;
+}
+
+static void render_metrics(void *ctx, struct buf *body)
+{
+    struct daemon *d = ctx;
+    struct wal_stats ws;
+    wal_stats(d->wal, &ws);
+    metrics_set(G_QUEUE_DEPTH, (int64_t)ws.pending_records);
+    metrics_render(body);
+    wal_render_metrics(&ws, body);
+}
+
+static int make_dirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    size_t n = strlen(path);
+    if (n >= sizeof tmp)
+        return -ENAMETOOLONG;
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+static int open_parts(struct daemon *d)
+{
+    const struct config *c = d->cfg;
+    char path[PATH_MAX];
+    int rc = make_dirs(c->data_dir);
+    if (rc) {
+        log_error("daemon", "cannot create data_dir path=%s error=\"%s\" fix=\"create it or "
+                            "choose another data_dir\"",
+                  c->data_dir, strerror(-rc));
+        return rc;
+    }
+    snprintf(path, sizeof path, "%s/quarantine.jsonl", c->data_dir);
+    d->q = quarantine_open(path);
+    if (!d->q) {
+        log_error("daemon", "cannot open quarantine path=%s error=\"%s\"", path, strerror(errno));
+        return -EIO;
+    }
+    snprintf(path, sizeof path, "%s/wal", c->data_dir);
+    struct wal_opts wo = {.segment_bytes = c->wal.segment_bytes,
+                          .fsync_ms = c->wal.fsync_ms,
+                          .max_bytes = c->wal.max_bytes};
+    char err[256];
+    d->wal = wal_open(path, &wo, err, sizeof err);
+    if (!d->wal) {
+        log_error("daemon", "cannot open wal path=%s error=\"%s\"", path, err);
+        return -EIO;
+    }
+    d->db = influx_new(c, d->q);
+    if (!d->db)
+        return -EIO;
+    d->pipe = pipeline_new(c, d->wal, d->db, d->q);
+    if (!d->pipe)
+        return -EIO;
+    d->in = ingest_new(c, on_message, d);
+    if (!d->in)
+        return -EIO;
+    if (c->http.listen && c->http.listen[0]) {
+        struct httpd_handlers h = {.ctx = d, .health = health, .metrics = render_metrics};
+        d->http = httpd_start(c->http.listen, &h);
+        if (!d->http)
+            return -EIO;
+    }
+    return 0;
+}
+
+static void close_parts(struct daemon *d)
+{
+    httpd_stop(d->http);
+    ingest_free(d->in);
+    pipeline_free(d->pipe);
+    influx_free(d->db);
+    wal_close(d->wal);
+    quarantine_close(d->q);
+    config_free(d->cfg);
+}
+
+int daemon_run(const char *config_path)
+{
+    struct daemon d;
+    memset(&d, 0, sizeof d);
+    struct buf errors;
+    buf_init(&errors, 1 << 20);
+    if (config_load(config_path, &d.cfg, &errors) != 0) {
+        fputs(errors.data ? errors.data : "configuration error\n", stderr);
+        buf_free(&errors);
+        return 1;
+    }
+    buf_free(&errors);
+    enum log_level lvl;
+    if (log_parse_level(d.cfg->log_level, &lvl) == 0)
+        log_set_level(lvl);
+
+    /* Signals are taken by sigtimedwait in this thread only: block them
+     * before any other thread (Paho, curl, microhttpd, pipeline) starts. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+
+    int status = 1;
+    metrics_set(G_LAST_WRITE_OK, 1);
+    if (open_parts(&d) != 0)
+        goto out;
+    struct wal_stats ws;
+    wal_stats(d.wal, &ws);
+    log_info("daemon", "started version=%s config=%s data_dir=%s wal_pending=%llu",
+             LIFELINE_VERSION, config_path, d.cfg->data_dir,
+             (unsigned long long)ws.pending_records);
+    if (pipeline_start(d.pipe) != 0)
+        goto out;
+
+    for (;;) {
+        ingest_tick(d.in);
+        struct timespec tick = {0, 100 * 1000000L};
+        int sig = sigtimedwait(&set, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log_info("daemon", "stopping signal=%s", sig == SIGTERM ? "term" : "int");
+            break;
+        }
+        if (sig == SIGHUP)
+            log_info("daemon", "sighup: nothing to reload yet");
+    }
+    /* Stop taking messages, make what was taken durable, then give the
+     * database a bounded time to take it; the rest waits in the WAL. */
+    ingest_stop(d.in);
+    wal_flush(d.wal);
+    pipeline_stop(d.pipe, DRAIN_MS);
+    wal_stats(d.wal, &ws);
+    log_info("daemon", "stopped wal_pending=%llu", (unsigned long long)ws.pending_records);
+    status = 0;
+out:
+    close_parts(&d);
+    return status;
+}

@@ -1,0 +1,285 @@
+#include "ingest.h"
+
+#include <MQTTAsync.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "log.h"
+#include "metrics.h"
+
+enum state { ST_IDLE, ST_CONNECTING, ST_CONNECTED, ST_STOPPED };
+
+struct ingest {
+    const struct config *cfg;
+    MQTTAsync client;
+    ingest_message_fn on_message;
+    void *ctx;
+    atomic_int state;
+    atomic_bool was_connected; /* for log lines that speak of reconnection */
+    int64_t next_attempt_ms;
+    int backoff_s;
+    char persist_dir[PATH_MAX];
+    int qos[CONFIG_MAX_TOPICS];
+};
+
+int64_t ingest_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int on_arrived(void *context, char *topic, int topic_len, MQTTAsync_message *m)
+{
+    struct ingest *in = context;
+    size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+    size_t plen = m->payloadlen > 0 ? (size_t)m->payloadlen : 0;
+    int rc = in->on_message(in->ctx, topic, tlen, m->payload, plen, ingest_now_ms());
+    if (rc) {
+        /* Paho keeps the message and calls again; the daemon has logged why. */
+        return 0;
+    }
+    metrics_add(C_MESSAGES_RECEIVED, 1);
+    metrics_add(C_BYTES_RECEIVED, plen);
+    MQTTAsync_freeMessage(&m);
+    MQTTAsync_free(topic);
+    return 1;
+}
+
+static void schedule_retry(struct ingest *in)
+{
+    int64_t delay = (int64_t)in->backoff_s * 1000;
+    /* Up to a quarter of jitter, so that a fleet of collectors does not
+     * reconnect in lockstep after a broker restart. */
+    delay += (int64_t)(rand() % (int)(delay / 4 + 1));
+    in->next_attempt_ms = mono_ms() + delay;
+    in->backoff_s = in->backoff_s * 2 > in->cfg->mqtt.reconnect_max_s
+                        ? in->cfg->mqtt.reconnect_max_s
+                        : in->backoff_s * 2;
+}
+
+static void on_lost(void *context, char *cause)
+{
+    struct ingest *in = context;
+    metrics_add(C_MQTT_CONNECTION_LOST, 1);
+    metrics_set(G_MQTT_CONNECTED, 0);
+    log_warn("ingest", "connection lost url=%s cause=\"%s\"", in->cfg->mqtt.url,
+             cause ? cause : "unknown");
+    int expected = ST_CONNECTED;
+    if (atomic_compare_exchange_strong(&in->state, &expected, ST_IDLE)) {
+        in->backoff_s = in->cfg->mqtt.reconnect_min_s;
+        in->next_attempt_ms = mono_ms() + (int64_t)in->backoff_s * 1000;
+    }
+}
+
+static void on_subscribed(void *context, MQTTAsync_successData *resp)
+{
+    struct ingest *in = context;
+    const struct config *c = in->cfg;
+    for (size_t i = 0; i < c->mqtt.ntopics; i++) {
+        int granted = c->mqtt.ntopics == 1 ? resp->alt.qos : resp->alt.qosList[i];
+        if (granted == 0x80)
+            log_error("ingest", "subscription refused by the broker topic=%s", c->mqtt.topics[i]);
+        else if (granted < c->mqtt.qos)
+            log_warn("ingest", "broker granted a lower qos topic=%s requested=%d granted=%d",
+                     c->mqtt.topics[i], c->mqtt.qos, granted);
+    }
+    log_info("ingest", "subscribed topics=%zu qos=%d", c->mqtt.ntopics, c->mqtt.qos);
+}
+
+static void on_subscribe_failed(void *context, MQTTAsync_failureData *resp)
+{
+    struct ingest *in = context;
+    log_error("ingest", "subscribe failed code=%d error=\"%s\"", resp ? resp->code : 0,
+              resp && resp->message ? resp->message : "");
+    /* Without subscriptions the session is useless: drop it and retry. */
+    MQTTAsync_disconnect(in->client, NULL);
+    on_lost(in, "subscribe failed");
+}
+
+static void subscribe_all(struct ingest *in)
+{
+    const struct config *c = in->cfg;
+    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    ro.onSuccess = on_subscribed;
+    ro.onFailure = on_subscribe_failed;
+    ro.context = in;
+    int rc = MQTTAsync_subscribeMany(in->client, (int)c->mqtt.ntopics,
+                                     (char *const *)c->mqtt.topics, in->qos, &ro);
+    if (rc != MQTTASYNC_SUCCESS)
+        log_error("ingest", "subscribe request failed rc=%d", rc);
+}
+
+static void on_connected(void *context, MQTTAsync_successData *resp)
+{
+    struct ingest *in = context;
+    int session = resp ? resp->alt.connect.sessionPresent : 0;
+    int expected = ST_CONNECTING;
+    if (!atomic_compare_exchange_strong(&in->state, &expected, ST_CONNECTED))
+        return; /* stopped meanwhile */
+    in->backoff_s = in->cfg->mqtt.reconnect_min_s;
+    metrics_add(C_MQTT_CONNECTS, 1);
+    metrics_set(G_MQTT_CONNECTED, 1);
+    log_info("ingest", "%s url=%s client_id=%s session_present=%d",
+             atomic_exchange(&in->was_connected, true) ? "reconnected" : "connected",
+             in->cfg->mqtt.url, in->cfg->mqtt.client_id, session);
+    /* With a session the broker kept our subscriptions and queued messages;
+     * without one (first start, or the broker lost it) subscribe again. */
+    if (!session)
+        subscribe_all(in);
+}
+
+static void on_connect_failed(void *context, MQTTAsync_failureData *resp)
+{
+    struct ingest *in = context;
+    int expected = ST_CONNECTING;
+    if (!atomic_compare_exchange_strong(&in->state, &expected, ST_IDLE))
+        return;
+    log_warn("ingest", "connect failed url=%s code=%d error=\"%s\" retry_in_s=%d",
+             in->cfg->mqtt.url, resp ? resp->code : 0,
+             resp && resp->message ? resp->message : "no answer", in->backoff_s);
+    schedule_retry(in);
+}
+
+static int make_dir(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+        return 0;
+    return -errno;
+}
+
+struct ingest *ingest_new(const struct config *cfg, ingest_message_fn on_message, void *ctx)
+{
+    struct ingest *in = calloc(1, sizeof *in);
+    if (!in)
+        return NULL;
+    in->cfg = cfg;
+    in->on_message = on_message;
+    in->ctx = ctx;
+    in->backoff_s = cfg->mqtt.reconnect_min_s;
+    atomic_init(&in->state, ST_IDLE);
+    for (size_t i = 0; i < cfg->mqtt.ntopics; i++)
+        in->qos[i] = cfg->mqtt.qos;
+
+    int n = snprintf(in->persist_dir, sizeof in->persist_dir, "%s/mqtt", cfg->data_dir);
+    if (n < 0 || (size_t)n >= sizeof in->persist_dir || make_dir(in->persist_dir) != 0) {
+        log_error("ingest", "cannot create session directory path=%s/mqtt error=\"%s\"",
+                  cfg->data_dir, strerror(errno));
+        goto err_free;
+    }
+
+    MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
+    co.MQTTVersion = MQTTVERSION_3_1_1;
+    int rc = MQTTAsync_createWithOptions(&in->client, cfg->mqtt.url, cfg->mqtt.client_id,
+                                         MQTTCLIENT_PERSISTENCE_DEFAULT, in->persist_dir, &co);
+    if (rc != MQTTASYNC_SUCCESS) {
+        log_error("ingest", "cannot create mqtt client url=%s rc=%d", cfg->mqtt.url, rc);
+        goto err_free;
+    }
+    rc = MQTTAsync_setCallbacks(in->client, in, on_lost, on_arrived, NULL);
+    if (rc != MQTTASYNC_SUCCESS) {
+        log_error("ingest", "cannot set mqtt callbacks rc=%d", rc);
+        goto err_destroy;
+    }
+    return in;
+
+err_destroy:
+    MQTTAsync_destroy(&in->client);
+err_free:
+    free(in);
+    return NULL;
+}
+
+static void start_connect(struct ingest *in)
+{
+    const struct config *c = in->cfg;
+    MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
+    MQTTAsync_SSLOptions ssl = MQTTAsync_SSLOptions_initializer;
+    opts.keepAliveInterval = c->mqtt.keepalive_s;
+    opts.cleansession = 0;
+    opts.automaticReconnect = 0; /* ours: we need sessionPresent on every connect */
+    opts.connectTimeout = 10;
+    opts.MQTTVersion = MQTTVERSION_3_1_1;
+    opts.onSuccess = on_connected;
+    opts.onFailure = on_connect_failed;
+    opts.context = in;
+    if (c->mqtt.username && c->mqtt.username[0])
+        opts.username = c->mqtt.username;
+    if (c->mqtt.password)
+        opts.password = c->mqtt.password;
+    if (strncmp(c->mqtt.url, "ssl://", 6) == 0 || strncmp(c->mqtt.url, "mqtts://", 8) == 0 ||
+        strncmp(c->mqtt.url, "wss://", 6) == 0) {
+        ssl.trustStore = c->mqtt.tls_ca_file;
+        ssl.keyStore = c->mqtt.tls_cert_file;
+        ssl.privateKey = c->mqtt.tls_key_file;
+        ssl.enableServerCertAuth = c->mqtt.tls_verify;
+        ssl.verify = c->mqtt.tls_verify; /* without it the host name is not checked */
+        opts.ssl = &ssl;
+    }
+    atomic_store(&in->state, ST_CONNECTING);
+    int rc = MQTTAsync_connect(in->client, &opts);
+    if (rc != MQTTASYNC_SUCCESS) {
+        atomic_store(&in->state, ST_IDLE);
+        log_warn("ingest", "connect request failed url=%s rc=%d retry_in_s=%d", c->mqtt.url, rc,
+                 in->backoff_s);
+        schedule_retry(in);
+    }
+}
+
+void ingest_tick(struct ingest *in)
+{
+    if (atomic_load(&in->state) != ST_IDLE)
+        return;
+    if (mono_ms() < in->next_attempt_ms)
+        return;
+    start_connect(in);
+}
+
+void ingest_stop(struct ingest *in)
+{
+    if (!in)
+        return;
+    int prev = atomic_exchange(&in->state, ST_STOPPED);
+    if (prev == ST_STOPPED)
+        return;
+    if (MQTTAsync_isConnected(in->client)) {
+        MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
+        d.timeout = 2000;
+        MQTTAsync_disconnect(in->client, &d);
+        /* Paho disconnects on its own thread: wait until it has let go, so that
+         * no message arrives after ingest_stop returns. */
+        for (int i = 0; i < 40 && MQTTAsync_isConnected(in->client); i++) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    metrics_set(G_MQTT_CONNECTED, 0);
+}
+
+void ingest_free(struct ingest *in)
+{
+    if (!in)
+        return;
+    ingest_stop(in);
+    MQTTAsync_destroy(&in->client);
+    free(in);
+}
+
+bool ingest_connected(const struct ingest *in)
+{
+    return atomic_load(&((struct ingest *)in)->state) == ST_CONNECTED;
+}
