@@ -10,6 +10,7 @@
 
 #include "numparse.h"
 #include "timestamp.h"
+#include "utf8.h"
 
 struct walk {
     struct reading *r;
@@ -19,45 +20,6 @@ struct walk {
     bool seen_ts;
     char key[JSON_PLAIN_KEY_MAX]; /* the flattened key being built */
 };
-
-/* Length of the UTF-8 sequence a lead byte announces, 0 for a bad lead. */
-static size_t utf8_seq_len(unsigned char c)
-{
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0)
-        return 2;
-    if ((c & 0xF0) == 0xE0)
-        return 3;
-    if ((c & 0xF8) == 0xF0)
-        return 4;
-    return 0;
-}
-
-/* No overlongs, no surrogates, nothing past U+10FFFF. Same rules as
- * utf8_valid() in collector/quarantine.c, kept local so that this leaf
- * decoder does not depend on the quarantine module. */
-static bool valid_utf8(const char *str, size_t len)
-{
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq_len(s[i]);
-        if (n == 0 || len - i < n)
-            return false;
-        uint32_t c = n == 1 ? s[i] : s[i] & (0x7Fu >> n);
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            c = (c << 6) | (s[i + k] & 0x3Fu);
-        }
-        if (c < min[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return false;
-        i += n;
-    }
-    return true;
-}
 
 /* Sets the reason and the detail text and returns -EINVAL. A detail cut by
  * the buffer size is cut before a partial UTF-8 character, so that it stays
@@ -134,7 +96,7 @@ static int set_ts(struct walk *w, const cJSON *j)
         const char *s = j->valuestring;
         size_t len = strlen(s);
         double v;
-        if (!valid_utf8(s, len))
+        if (!utf8_valid(s, len))
             return fail(w, REASON_TIMESTAMP, "field 'ts': string is not valid utf-8");
         if (num_parse_double(s, len, &v) == 0) {
             if (ts_from_number(v, &ms))
@@ -191,7 +153,7 @@ static int push_name(struct walk *w, size_t plen, const char *name, size_t *klen
     if (nlen == 0)
         return plen ? fail(w, REASON_MALFORMED, "field '%s': empty member name", w->key)
                     : fail(w, REASON_MALFORMED, "empty field name");
-    if (!valid_utf8(name, nlen))
+    if (!utf8_valid(name, nlen))
         return plen
                    ? fail(w, REASON_MALFORMED, "field '%s': member name is not valid utf-8", w->key)
                    : fail(w, REASON_MALFORMED, "field name is not valid utf-8");
@@ -253,7 +215,7 @@ static int walk_object(struct walk *w, const cJSON *obj, size_t plen, int depth)
             f->v.b = cJSON_IsTrue(c);
         } else if (cJSON_IsString(c)) {
             size_t slen = strlen(c->valuestring);
-            if (!valid_utf8(c->valuestring, slen))
+            if (!utf8_valid(c->valuestring, slen))
                 return fail(w, REASON_MALFORMED, "field '%s': string is not valid utf-8", w->key);
             if (!(f = add_field(w, klen)))
                 return -EINVAL;

@@ -15,6 +15,7 @@
 #include "jsonout.h"
 #include "metrics.h"
 #include "quarantine.h"
+#include "utf8.h"
 
 static char dir[64];
 static char path[128];
