@@ -247,6 +247,11 @@ static void extract_error(const char *body, size_t len, const char *header, long
     snprintf(out, outsz, "http status %ld", status);
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
 /*
  * A 400 that is about the request, not a line: splitting would quarantine
  * every line of every batch, so it is handled as a configuration error.
@@ -260,14 +265,26 @@ static bool request_level_error(const char *text)
         "invalid precision",
     };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-        if (strncasecmp(text, prefixes[i], strlen(prefixes[i])) == 0)
+        if (starts_with(text, prefixes[i]))
             return true;
     }
     return false;
 }
 
-static const char *fix_hint(enum influx_api api, long status)
+/* InfluxDB 1.x answers 500 for a missing retention policy: no retry fixes that. */
+static bool is_refusal(long status, const char *err)
 {
+    if (status == 500 && starts_with(err, "retention policy not found"))
+        return true;
+    return status >= 300 && status < 500 && status != 408 && status != 429;
+}
+
+static const char *fix_hint(enum influx_api api, long status, const char *err)
+{
+    if (starts_with(err, "retention policy not found"))
+        return "create the retention policy or fix influx.retention_policy";
+    if (starts_with(err, "database is required"))
+        return "set influx.database";
     switch (status) {
     case 401:
         return api == INFLUX_API_V2 ? "check influx.token_file or influx.token_env"
@@ -421,9 +438,7 @@ static void note_failure(struct influx *w, long status, const char *err)
 {
     char text[ERROR_TEXT_MAX];
     log_text(text, sizeof text, err);
-    enum link_state next = LINK_UNAVAILABLE;
-    if (status >= 300 && status < 500 && status != 408 && status != 429)
-        next = LINK_REFUSED;
+    enum link_state next = is_refusal(status, err) ? LINK_REFUSED : LINK_UNAVAILABLE;
     if (w->state == LINK_OK) {
         w->trouble_since_ms = now_ms(CLOCK_MONOTONIC);
         w->failed_attempts = 0;
@@ -431,7 +446,7 @@ static void note_failure(struct influx *w, long status, const char *err)
     w->failed_attempts++;
     if (next == LINK_REFUSED && (w->state != LINK_REFUSED || w->refused_status != status)) {
         log_error(TAG, "write refused status=%ld error=\"%s\" fix=\"%s\"", status, text,
-                  fix_hint(w->api, status));
+                  fix_hint(w->api, status, err));
     } else if (next == LINK_UNAVAILABLE && w->state != LINK_UNAVAILABLE) {
         log_warn(TAG, "database unavailable, keeping data and retrying status=%ld error=\"%s\"",
                  status, text);

@@ -79,6 +79,14 @@ static void test_extract_error(void **state)
     assert_string_equal(tiny, "partial");
     assert_true(request_level_error("database is required"));
     assert_false(request_level_error("partial write: database is required"));
+    assert_true(is_refusal(500, "retention policy not found: nope"));
+    assert_false(is_refusal(500, "timeout"));
+    assert_false(is_refusal(503, ""));
+    assert_false(is_refusal(429, ""));
+    assert_false(is_refusal(0, "Couldn't connect to server"));
+    assert_true(is_refusal(404, ""));
+    assert_string_equal(fix_hint(INFLUX_API_V1, 404, "database not found: \"x\""),
+                        "database not found: create it or fix influx.database");
 }
 
 static void init_cfg(struct config *cfg, const char *url)
