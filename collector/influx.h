@@ -16,6 +16,7 @@
  *                  than a line ("database is required") is treated like 401.
  *   401, 403, 404  configuration error: logged once with the fix, data kept,
  *                  retried with backoff (so fixing the database side heals it).
+ *                  InfluxDB 1.x's 500 "retention policy not found" likewise.
  *   429, 5xx,      retried with exponential backoff from retry_min_ms doubling
  *   transport      to retry_max_ms (+-25% jitter), or after Retry-After when
  *                  the server sends one (capped at 10 * retry_max_ms).
@@ -65,7 +66,18 @@ void influx_free(struct influx *w);
  * timestamps. At least one attempt is made even when *stop is already true
  * (a shutdown flush). The backoff wait notices *stop within 100 ms; a request
  * in flight is bounded by influx.timeout_ms. `stop` may be NULL.
- * Returns -EINVAL when the body is empty or does not end in '\n'.
+ * An empty body (len 0) returns 0 at once; a body that does not end in '\n'
+ * returns -EINVAL. When `nlines` disagrees with the body, the body's count is
+ * used (and a warning logged).
+ *
+ * Refused lines go to the quarantine with topic NULL, the current time, and
+ * the line without its '\n' as payload; if the quarantine file cannot be
+ * written the line is still counted (metrics_rejected) and considered done.
+ *
+ * VictoriaMetrics answers 204 even for malformed lines, string fields and
+ * timestamps outside its retention (it logs and skips them, or stores a
+ * string as 0): only InfluxDB's refusals can be quarantined here, so lines
+ * must be validated before they are batched.
  */
 int influx_write(struct influx *w, const char *body, size_t len, size_t nlines,
                  const atomic_bool *stop);
