@@ -712,16 +712,59 @@ class TestCase(unittest.TestCase):
 
     # assertions shared by the area tests
     def wait_points(self, influx, measurement, n, timeout=20.0, db=DB):
-        """Waits until measurement holds exactly n points; returns them."""
-        last = []
+        """Waits until measurement holds at least n points; asserts exactly n
+        and returns them, oldest first."""
+        last = [[]]
 
         def enough():
-            last[:] = [influx.points(db, measurement)]
+            last[0] = influx.points(db, measurement)
             return len(last[0]) >= n
 
-        wait_until(enough, timeout, "%d points in %s" % (n, measurement))
+        try:
+            wait_until(enough, timeout, "%d points in %s" % (n, measurement))
+        except AssertionError as e:
+            self.fail("%s; have %d: %r" % (e, len(last[0]), last[0][:5]))
         self.assertEqual(len(last[0]), n, "points in %s" % measurement)
         return last[0]
+
+    def wait_count(self, influx, measurement, field, n, timeout=30.0, db=DB):
+        """Waits until count(field) in measurement reaches n (fails showing
+        the last count)."""
+        last = [0]
+
+        def enough():
+            last[0] = influx.count(db, measurement, field)
+            return last[0] >= n
+
+        try:
+            wait_until(enough, timeout, "%d points in %s" % (n, measurement), interval=0.1)
+        except AssertionError as e:
+            self.fail("%s; have %d" % (e, last[0]))
+
+    def wait_health(self, ll, status, timeout=15.0):
+        """Waits until GET /healthz answers status; returns the parsed body."""
+        seen = []
+
+        def ok():
+            seen[:] = [ll.healthz()]
+            return seen[0][0] == status
+
+        wait_until(ok, timeout, "/healthz to answer %d" % status)
+        return seen[0][1]
+
+    def wait_metric(self, ll, sample, value, timeout=10.0):
+        """Waits until /metrics shows sample (e.g. 'x_total{reason="topic"}')
+        with exactly value; counters are updated after the fact they count."""
+        seen = []
+
+        def ok():
+            seen[:] = [ll.metrics().get(sample)]
+            return seen[0] == value
+
+        try:
+            wait_until(ok, timeout, "%s == %s" % (sample, value))
+        except AssertionError:
+            self.fail("metric %s is %r, want %r" % (sample, seen[0] if seen else None, value))
 
 
 def main():
