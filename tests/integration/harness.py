@@ -19,6 +19,10 @@ Every test file is a small standalone script:
 The temporary directory of a test is removed when the test passes; when it
 fails its path is printed with the tail of every process's log, and it is kept.
 Nothing waits a fixed time: wait_until() polls a condition with a deadline.
+
+Run one file by hand from a build directory:
+    LIFELINE_BIN=build/lifeline python3 tests/integration/test_malformed.py
+LIFELINE_KEEP_TMP=1 keeps (and prints) every test's directory, passed or not.
 """
 
 import base64
@@ -143,7 +147,8 @@ def lifeline_bin():
                 path = p
                 break
     if not path or not os.access(path, os.X_OK):
-        raise AssertionError("LIFELINE_BIN is not set or not executable (%r); run through ctest"
+        raise AssertionError("LIFELINE_BIN (%r) is not an executable; build lifeline first "
+                             "(ctest sets LIFELINE_BIN)"
                              % path)
     return path
 
@@ -172,11 +177,12 @@ class Service:
 
     def start(self, timeout=START_TIMEOUT):
         assert not self.alive(), "%s already running" % self.name
+        cmd = self.command()
         log = open(self.log_path, "ab")
-        log.write(("---- %s start %s\n" % (self.name, " ".join(self.command()))).encode())
+        log.write(("---- %s start %s\n" % (self.name, " ".join(cmd))).encode())
         log.flush()
         try:
-            self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log,
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, env=self.env,
                                          start_new_session=True)
         finally:

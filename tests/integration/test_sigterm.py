@@ -27,8 +27,8 @@ class TestSigterm(harness.TestCase):
     def test_sigterm_flushes_pending(self):
         broker = self.mosquitto()
         influx = self.influx()
-        # a batch that would wait a minute: only the SIGTERM flush writes it
-        ll = self.lifeline(broker, influx, {"influx": {"batch_age_ms": 60000}})
+        # a batch that would wait 30 s: only the SIGTERM flush can write it in time
+        ll = self.lifeline(broker, influx, {"influx": {"batch_age_ms": 30000}})
         base = (harness.now_ms() // 1000 - 600) * 1000
         harness.publish(broker.port, TOPIC, payloads(base))
         self.wait_metric(ll, "lifeline_messages_received_total", N)
