@@ -20,11 +20,21 @@ int json_append_string(struct buf *b, const char *s, size_t len)
             break;
         start = i + 1;
         switch (c) {
-        case '"': rc = buf_append(b, "\\\"", 2); break;
-        case '\\': rc = buf_append(b, "\\\\", 2); break;
-        case '\n': rc = buf_append(b, "\\n", 2); break;
-        case '\r': rc = buf_append(b, "\\r", 2); break;
-        case '\t': rc = buf_append(b, "\\t", 2); break;
+        case '"':
+            rc = buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            rc = buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            rc = buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            rc = buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            rc = buf_append(b, "\\t", 2);
+            break;
         default: {
             char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             rc = buf_append(b, u, sizeof u);

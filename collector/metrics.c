@@ -4,7 +4,8 @@
 #include <stdatomic.h>
 
 static const char *const counter_names[C__COUNT][2] = {
-    [C_MESSAGES_RECEIVED] = {"lifeline_messages_received_total", "MQTT messages handed to Lifeline"},
+    [C_MESSAGES_RECEIVED] = {"lifeline_messages_received_total",
+                             "MQTT messages handed to Lifeline"},
     [C_BYTES_RECEIVED] = {"lifeline_received_bytes_total", "Payload bytes of those messages"},
     [C_READINGS_ACCEPTED] = {"lifeline_readings_accepted_total",
                              "Readings decoded and queued for the database"},
@@ -28,7 +29,8 @@ static const char *const gauge_names[G__COUNT][2] = {
 };
 
 /* Upper bounds of the batch latency histogram, seconds. */
-static const double latency_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+static const double latency_bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                        0.5,   1,    2.5,   5,    10,  30};
 #define NBOUNDS (sizeof latency_bounds / sizeof latency_bounds[0])
 #define MAX_STATUS 600
 
@@ -94,8 +96,7 @@ void metrics_batch_latency(double seconds)
         i++;
     atomic_fetch_add_explicit(&latency_buckets[i], 1, memory_order_relaxed);
     if (seconds > 0)
-        atomic_fetch_add_explicit(&latency_sum_us, (uint64_t)(seconds * 1e6),
-                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&latency_sum_us, (uint64_t)(seconds * 1e6), memory_order_relaxed);
 }
 
 void metrics_reset(void)
@@ -139,9 +140,11 @@ int metrics_render(struct buf *out)
         if (n == 0 && s != 0 && s != 204)
             continue;
         if (s == 0)
-            rc = buf_printf(out, "lifeline_write_requests_total{status=\"transport\"} %" PRIu64 "\n", n);
+            rc = buf_printf(out,
+                            "lifeline_write_requests_total{status=\"transport\"} %" PRIu64 "\n", n);
         else
-            rc = buf_printf(out, "lifeline_write_requests_total{status=\"%d\"} %" PRIu64 "\n", s, n);
+            rc =
+                buf_printf(out, "lifeline_write_requests_total{status=\"%d\"} %" PRIu64 "\n", s, n);
     }
     if (!rc)
         rc = buf_puts(out, "# HELP lifeline_batch_latency_seconds Time from a batch's first write "

@@ -25,10 +25,10 @@ enum counter {
 };
 
 enum gauge {
-    G_MQTT_CONNECTED,   /* 1 or 0 */
-    G_QUEUE_DEPTH,      /* messages received and not yet written or quarantined */
-    G_LAST_WRITE_OK,    /* 1 when the last write attempt succeeded, or none was needed */
-    G_PENDING_LINES,    /* lines in batches waiting for the database */
+    G_MQTT_CONNECTED, /* 1 or 0 */
+    G_QUEUE_DEPTH,    /* messages received and not yet written or quarantined */
+    G_LAST_WRITE_OK,  /* 1 when the last write attempt succeeded, or none was needed */
+    G_PENDING_LINES,  /* lines in batches waiting for the database */
     G__COUNT
 };
 

@@ -12,6 +12,7 @@
 #include "jsonout.h"
 #include "log.h"
 #include "metrics.h"
+#include "utf8.h"
 #include <time.h>
 
 /* A record never holds more than this much payload: the rest is cut and the
@@ -52,47 +53,6 @@ void quarantine_close(struct quarantine *q)
     buf_free(&q->line);
     pthread_mutex_destroy(&q->lock);
     free(q);
-}
-
-int utf8_valid(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned min;
-        if ((c & 0xE0) == 0xC0) {
-            n = 1;
-            min = 0x80;
-            c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2;
-            min = 0x800;
-            c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3;
-            min = 0x10000;
-            c &= 0x07;
-        } else {
-            return 0;
-        }
-        if (len - i <= n)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-            c = (c << 6) | (s[i + k] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
 }
 
 static int format_record(struct buf *b, int64_t time_ms, enum reason reason, const char *detail,

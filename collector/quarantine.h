@@ -30,7 +30,5 @@ void quarantine_close(struct quarantine *q);
  */
 int quarantine_add(struct quarantine *q, int64_t time_ms, enum reason reason, const char *detail,
                    const char *topic, const void *payload, size_t len);
-/* True when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const char *s, size_t len);
 
 #endif

@@ -35,8 +35,8 @@ struct field {
 };
 
 struct reading {
-    int64_t ts_ms;         /* the reading's own time, Unix epoch milliseconds */
-    bool ts_from_receipt;  /* true when the payload had no time and ts_ms is the receive time */
+    int64_t ts_ms;        /* the reading's own time, Unix epoch milliseconds */
+    bool ts_from_receipt; /* true when the payload had no time and ts_ms is the receive time */
     size_t nfields;
     struct field fields[READING_MAX_FIELDS];
     char *arena;

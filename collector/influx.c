@@ -1,0 +1,651 @@
+#include "influx.h"
+
+#define ZLIB_CONST
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "buf.h"
+#include "log.h"
+#include "metrics.h"
+#include "numparse.h"
+
+#define TAG "influx"
+#define RESPONSE_MAX (64 * 1024) /* error bodies are short; the rest is not needed */
+#define ERROR_TEXT_MAX 1024
+#define GZIP_MAX ((size_t)UINT_MAX) /* zlib counts in uInt */
+#define STOP_POLL_MS 50             /* how often a backoff wait looks at *stop */
+
+enum link_state { LINK_OK, LINK_UNAVAILABLE, LINK_REFUSED };
+
+struct influx {
+    CURL *curl;
+    struct curl_slist *headers;
+    char *write_url;
+    struct quarantine *q;
+    enum influx_api api;
+    bool gzip;
+    bool z_ready;
+    z_stream z;
+    struct buf gz;   /* compressed body, reused */
+    struct buf resp; /* response body, capped */
+    char retry_after[128];
+    char db_error[ERROR_TEXT_MAX]; /* X-Influxdb-Error */
+    char curl_err[CURL_ERROR_SIZE];
+    int64_t retry_min_ms;
+    int64_t retry_max_ms;
+    enum link_state state;
+    long refused_status;
+    int64_t trouble_since_ms; /* monotonic, when state left LINK_OK */
+    uint64_t failed_attempts; /* since state left LINK_OK */
+    uint64_t rng;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init_once(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static int64_t now_ms(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Appends `key=escaped(value)` when value is set; `*sep` is '?' first, then '&'. */
+static int add_param(struct buf *b, CURL *c, char *sep, const char *key, const char *value)
+{
+    if (!value || !*value)
+        return 0;
+    char *esc = curl_easy_escape(c, value, 0);
+    if (!esc)
+        return -ENOMEM;
+    int rc = buf_printf(b, "%c%s=%s", *sep, key, esc);
+    curl_free(esc);
+    *sep = '&';
+    return rc;
+}
+
+/* The full write URL for cfg->influx; malloc'd, NULL on allocation failure. */
+static char *build_write_url(CURL *c, const struct config *cfg)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    const char *base = cfg->influx.url;
+    size_t blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    char sep = '?';
+    int rc = buf_append(&b, base, blen);
+    if (cfg->influx.api == INFLUX_API_V2) {
+        if (!rc)
+            rc = buf_puts(&b, "/api/v2/write");
+        if (!rc)
+            rc = add_param(&b, c, &sep, "org", cfg->influx.org);
+        if (!rc)
+            rc = add_param(&b, c, &sep, "bucket", cfg->influx.bucket);
+    } else {
+        if (!rc)
+            rc = buf_puts(&b, "/write");
+        if (!rc)
+            rc = add_param(&b, c, &sep, "db", cfg->influx.database);
+        if (!rc)
+            rc = add_param(&b, c, &sep, "rp", cfg->influx.retention_policy);
+    }
+    if (!rc)
+        rc = add_param(&b, c, &sep, "precision", "ms");
+    if (rc) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+/*
+ * Milliseconds to wait according to a Retry-After value (delta seconds or an
+ * HTTP date), capped at cap_ms; -1 when the value is empty or unparseable.
+ */
+static int64_t parse_retry_after(const char *v, int64_t now_s, int64_t cap_ms)
+{
+    size_t len = strlen(v);
+    while (len > 0 && is_blank(*v)) {
+        v++;
+        len--;
+    }
+    while (len > 0 && is_blank(v[len - 1]))
+        len--;
+    if (len == 0)
+        return -1;
+    int64_t ms;
+    int64_t secs;
+    if (num_parse_i64(v, len, 0, INT64_MAX / 1000, &secs) == 0) {
+        ms = secs * 1000;
+    } else {
+        char date[128];
+        if (len >= sizeof date)
+            return -1;
+        memcpy(date, v, len);
+        date[len] = '\0';
+        time_t t = curl_getdate(date, NULL);
+        if (t == (time_t)-1)
+            return -1;
+        int64_t delta = (int64_t)t - now_s;
+        ms = delta <= 0 ? 0 : (delta > INT64_MAX / 1000 ? INT64_MAX : delta * 1000);
+    }
+    return ms > cap_ms ? cap_ms : ms;
+}
+
+static size_t count_lines(const char *body, size_t len)
+{
+    size_t n = 0;
+    const char *p = body;
+    const char *end = body + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        n++;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return n;
+}
+
+/*
+ * Splits `nlines` complete lines after line nlines/2. 0 with the left half's
+ * size and line count, or -1 when there is no boundary to split at.
+ */
+static int split_middle(const char *body, size_t len, size_t nlines, size_t *left_len,
+                        size_t *left_lines)
+{
+    if (nlines < 2)
+        return -1;
+    size_t want = nlines / 2;
+    size_t seen = 0;
+    const char *p = body;
+    const char *end = body + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return -1;
+        p = nl + 1;
+        if (++seen == want)
+            break;
+    }
+    if (seen != want || p >= end)
+        return -1;
+    *left_len = (size_t)(p - body);
+    *left_lines = want;
+    return 0;
+}
+
+/* Copies s[0..len) into out, trimmed, control characters as spaces. */
+static void copy_text(char *out, size_t outsz, const char *s, size_t len)
+{
+    while (len > 0 && is_blank(*s)) {
+        s++;
+        len--;
+    }
+    while (len > 0 && is_blank(s[len - 1]))
+        len--;
+    if (len >= outsz)
+        len = outsz - 1;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+    out[len] = '\0';
+}
+
+/*
+ * The database's explanation of a refusal: the JSON "error" (InfluxDB 1.x) or
+ * "message" (InfluxDB 2.x) field, else the X-Influxdb-Error header, else the
+ * plain body (VictoriaMetrics), else "http status N".
+ */
+static void extract_error(const char *body, size_t len, const char *header, long status, char *out,
+                          size_t outsz)
+{
+    if (len > 0) {
+        cJSON *root = cJSON_ParseWithLength(body, len);
+        if (root) {
+            const char *keys[] = {"error", "message"};
+            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+                const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
+                if (cJSON_IsString(item) && item->valuestring[0]) {
+                    copy_text(out, outsz, item->valuestring, strlen(item->valuestring));
+                    cJSON_Delete(root);
+                    return;
+                }
+            }
+            cJSON_Delete(root);
+        }
+    }
+    if (header && header[0]) {
+        copy_text(out, outsz, header, strlen(header));
+        return;
+    }
+    if (len > 0) {
+        copy_text(out, outsz, body, len);
+        if (out[0])
+            return;
+    }
+    snprintf(out, outsz, "http status %ld", status);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * A 400 that is about the request, not a line: splitting would quarantine
+ * every line of every batch, so it is handled as a configuration error.
+ */
+static bool request_level_error(const char *text)
+{
+    static const char *const prefixes[] = {
+        "database is required", /* InfluxDB 1.x, no db= */
+        "bucket is required",   /* InfluxDB 2.x */
+        "organization",         /* InfluxDB 2.x org missing or unknown */
+        "invalid precision",
+    };
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+        if (starts_with(text, prefixes[i]))
+            return true;
+    }
+    return false;
+}
+
+/* InfluxDB 1.x answers 500 for a missing retention policy: no retry fixes that. */
+static bool is_refusal(long status, const char *err)
+{
+    if (status == 500 && starts_with(err, "retention policy not found"))
+        return true;
+    return status >= 300 && status < 500 && status != 408 && status != 429;
+}
+
+static const char *fix_hint(enum influx_api api, long status, const char *err)
+{
+    if (starts_with(err, "retention policy not found"))
+        return "create the retention policy or fix influx.retention_policy";
+    if (starts_with(err, "database is required"))
+        return "set influx.database";
+    switch (status) {
+    case 401:
+        return api == INFLUX_API_V2 ? "check influx.token_file or influx.token_env"
+                                    : "check influx.username and influx.password_file";
+    case 403:
+        return api == INFLUX_API_V2 ? "give the token write permission on the bucket"
+                                    : "grant the user WRITE on the database";
+    case 404:
+        return api == INFLUX_API_V2
+                   ? "bucket or org not found: create it or fix influx.bucket and influx.org"
+                   : "database not found: create it or fix influx.database";
+    default:
+        return "check influx.url, influx.api and the database settings";
+    }
+}
+
+/* Copies the value of header `name` when line p[0..len) is that header. */
+static void header_value(const char *p, size_t len, const char *name, char *out, size_t outsz)
+{
+    size_t nl = strlen(name);
+    if (len <= nl || p[nl] != ':' || strncasecmp(p, name, nl) != 0)
+        return;
+    copy_text(out, outsz, p + nl + 1, len - nl - 1);
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    struct influx *w = ud;
+    size_t len = size * n;
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        /* a new response (after a 100 Continue): forget the previous one's */
+        w->retry_after[0] = '\0';
+        w->db_error[0] = '\0';
+        return len;
+    }
+    header_value(p, len, "retry-after", w->retry_after, sizeof w->retry_after);
+    header_value(p, len, "x-influxdb-error", w->db_error, sizeof w->db_error);
+    return len;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    struct influx *w = ud;
+    size_t len = size * n;
+    (void)buf_append(&w->resp, p, len); /* past the cap: keep what we have */
+    return len;
+}
+
+static int compress_body(struct influx *w, const char *body, size_t len)
+{
+    if (len > UINT_MAX)
+        return -E2BIG;
+    if (deflateReset(&w->z) != Z_OK)
+        return -EIO;
+    uLong bound = deflateBound(&w->z, (uLong)len);
+    buf_reset(&w->gz);
+    int rc = buf_reserve(&w->gz, bound);
+    if (rc)
+        return rc;
+    w->z.next_in = (const Bytef *)body;
+    w->z.avail_in = (uInt)len;
+    w->z.next_out = (Bytef *)w->gz.data;
+    w->z.avail_out = (uInt)bound;
+    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
+        return -EIO;
+    w->gz.len = bound - w->z.avail_out;
+    w->gz.data[w->gz.len] = '\0';
+    return 0;
+}
+
+/* One POST. The HTTP status, or 0 for a transport error (text in curl_err). */
+static long post(struct influx *w, const char *body, size_t len)
+{
+    buf_reset(&w->resp);
+    w->retry_after[0] = '\0';
+    w->db_error[0] = '\0';
+    w->curl_err[0] = '\0';
+    if (w->gzip) {
+        int rc = compress_body(w, body, len);
+        if (rc) {
+            snprintf(w->curl_err, sizeof w->curl_err, "gzip failed: %s", strerror(-rc));
+            return 0;
+        }
+        body = w->gz.data;
+        len = w->gz.len;
+    }
+    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    CURLcode rc = curl_easy_perform(w->curl);
+    if (rc != CURLE_OK) {
+        if (!w->curl_err[0])
+            snprintf(w->curl_err, sizeof w->curl_err, "%s", curl_easy_strerror(rc));
+        return 0;
+    }
+    long status = 0;
+    curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
+/* Sleeps up to ms; true when *stop became true first. */
+static bool wait_or_stop(int64_t ms, const atomic_bool *stop)
+{
+    int64_t deadline = now_ms(CLOCK_MONOTONIC) + ms;
+    for (;;) {
+        if (stop && atomic_load(stop))
+            return true;
+        int64_t left = deadline - now_ms(CLOCK_MONOTONIC);
+        if (left <= 0)
+            return false;
+        if (left > STOP_POLL_MS)
+            left = STOP_POLL_MS;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)left * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* ms with +-25% jitter, so that several collectors do not retry in step. */
+static int64_t jitter(struct influx *w, int64_t ms)
+{
+    w->rng ^= w->rng << 13;
+    w->rng ^= w->rng >> 7;
+    w->rng ^= w->rng << 17;
+    int64_t span = ms / 2;
+    if (span <= 0)
+        return ms;
+    return ms - ms / 4 + (int64_t)(w->rng % (uint64_t)(span + 1));
+}
+
+/* Error text safe inside key="..." in a log line. */
+static void log_text(char *out, size_t outsz, const char *s)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < outsz; i++)
+        out[i] = s[i] == '"' ? '\'' : s[i];
+    out[i] = '\0';
+}
+
+static void note_ok(struct influx *w)
+{
+    if (w->state != LINK_OK) {
+        log_info(TAG, "database accepts writes again after_ms=%lld failed_attempts=%llu",
+                 (long long)(now_ms(CLOCK_MONOTONIC) - w->trouble_since_ms),
+                 (unsigned long long)w->failed_attempts);
+    }
+    w->state = LINK_OK;
+    w->refused_status = 0;
+    metrics_set(G_LAST_WRITE_OK, 1);
+}
+
+static void note_failure(struct influx *w, long status, const char *err)
+{
+    char text[ERROR_TEXT_MAX];
+    log_text(text, sizeof text, err);
+    enum link_state next = is_refusal(status, err) ? LINK_REFUSED : LINK_UNAVAILABLE;
+    if (w->state == LINK_OK) {
+        w->trouble_since_ms = now_ms(CLOCK_MONOTONIC);
+        w->failed_attempts = 0;
+    }
+    w->failed_attempts++;
+    if (next == LINK_REFUSED && (w->state != LINK_REFUSED || w->refused_status != status)) {
+        log_error(TAG, "write refused status=%ld error=\"%s\" fix=\"%s\"", status, text,
+                  fix_hint(w->api, status, err));
+    } else if (next == LINK_UNAVAILABLE && w->state != LINK_UNAVAILABLE) {
+        log_warn(TAG, "database unavailable, keeping data and retrying status=%ld error=\"%s\"",
+                 status, text);
+    }
+    w->state = next;
+    w->refused_status = next == LINK_REFUSED ? status : 0;
+    metrics_set(G_LAST_WRITE_OK, 0);
+}
+
+static void reject_line(struct influx *w, const char *line, size_t len, long status,
+                        const char *err)
+{
+    if (len > 0 && line[len - 1] == '\n')
+        len--;
+    enum reason reason = status == 413 ? REASON_TOO_LARGE : REASON_DB_REJECTED;
+    char detail[ERROR_TEXT_MAX + 64];
+    if (status == 413)
+        snprintf(detail, sizeof detail, "line too large for the database (413): %s", err);
+    else
+        snprintf(detail, sizeof detail, "%s", err);
+    log_warn(TAG, "database rejected a line status=%ld bytes=%zu", status, len);
+    if (w->q)
+        (void)quarantine_add(w->q, now_ms(CLOCK_REALTIME), reason, detail, NULL, line, len);
+    else
+        metrics_rejected(reason);
+}
+
+static int write_range(struct influx *w, const char *body, size_t len, size_t nlines,
+                       const atomic_bool *stop)
+{
+    int64_t backoff = w->retry_min_ms;
+    for (;;) {
+        long status = post(w, body, len);
+        metrics_write_status((int)status);
+        if (status >= 200 && status < 300) {
+            note_ok(w);
+            metrics_add(C_POINTS_WRITTEN, nlines);
+            return 0;
+        }
+        char err[ERROR_TEXT_MAX];
+        if (status == 0)
+            snprintf(err, sizeof err, "%s", w->curl_err);
+        else
+            extract_error(w->resp.data ? w->resp.data : "", w->resp.len, w->db_error, status, err,
+                          sizeof err);
+        if (status == 413 || ((status == 400 || status == 422) && !request_level_error(err))) {
+            note_ok(w); /* the database is there and judged the lines */
+            size_t left_len;
+            size_t left_lines;
+            if (split_middle(body, len, nlines, &left_len, &left_lines) != 0) {
+                reject_line(w, body, len, status, err);
+                return 0;
+            }
+            log_debug(TAG, "splitting batch status=%ld lines=%zu", status, nlines);
+            int rc = write_range(w, body, left_len, left_lines, stop);
+            if (rc)
+                return rc;
+            return write_range(w, body + left_len, len - left_len, nlines - left_lines, stop);
+        }
+        note_failure(w, status, err);
+        metrics_add(C_WRITE_RETRIES, 1);
+        int64_t delay =
+            parse_retry_after(w->retry_after, (int64_t)time(NULL), w->retry_max_ms * 10);
+        if (delay < 0)
+            delay = jitter(w, backoff);
+        log_debug(TAG, "retrying status=%ld delay_ms=%lld", status, (long long)delay);
+        if (wait_or_stop(delay, stop))
+            return -ECANCELED;
+        backoff = backoff > w->retry_max_ms / 2 ? w->retry_max_ms : backoff * 2;
+    }
+}
+
+int influx_write(struct influx *w, const char *body, size_t len, size_t nlines,
+                 const atomic_bool *stop)
+{
+    if (!w || (len > 0 && !body))
+        return -EINVAL;
+    if (len == 0)
+        return 0;
+    if (body[len - 1] != '\n')
+        return -EINVAL;
+    size_t actual = count_lines(body, len);
+    if (actual != nlines) {
+        log_warn(TAG,
+                 "batch line count differs from the caller's, using the body's claimed=%zu "
+                 "actual=%zu",
+                 nlines, actual);
+        nlines = actual;
+    }
+    int64_t t0 = now_ms(CLOCK_MONOTONIC);
+    int rc = write_range(w, body, len, nlines, stop);
+    if (rc == 0) {
+        metrics_add(C_BATCHES_WRITTEN, 1);
+        metrics_batch_latency((double)(now_ms(CLOCK_MONOTONIC) - t0) / 1000.0);
+    }
+    return rc;
+}
+
+static int setup_headers(struct influx *w, const struct config *cfg)
+{
+    const char *fixed[] = {"Content-Type: text/plain; charset=utf-8",
+                           "Expect:", /* no 100-continue round trip for big bodies */
+                           cfg->influx.gzip ? "Content-Encoding: gzip" : NULL};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (!fixed[i])
+            continue;
+        struct curl_slist *l = curl_slist_append(w->headers, fixed[i]);
+        if (!l)
+            return -ENOMEM;
+        w->headers = l;
+    }
+    if (cfg->influx.api == INFLUX_API_V2 && cfg->influx.token && cfg->influx.token[0]) {
+        struct buf h;
+        buf_init(&h, 64 * 1024);
+        int rc = buf_printf(&h, "Authorization: Token %s", cfg->influx.token);
+        struct curl_slist *l = rc ? NULL : curl_slist_append(w->headers, h.data);
+        buf_free(&h);
+        if (!l)
+            return rc ? rc : -ENOMEM;
+        w->headers = l;
+    }
+    return 0;
+}
+
+struct influx *influx_new(const struct config *cfg, struct quarantine *q)
+{
+    if (!cfg->influx.url || !cfg->influx.url[0]) {
+        log_error(TAG, "influx.url is empty");
+        return NULL;
+    }
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_rc != CURLE_OK) {
+        log_error(TAG, "libcurl init failed error=\"%s\"", curl_easy_strerror(curl_init_rc));
+        return NULL;
+    }
+    struct influx *w = calloc(1, sizeof *w);
+    if (!w)
+        goto fail;
+    buf_init(&w->gz, GZIP_MAX);
+    buf_init(&w->resp, RESPONSE_MAX);
+    w->q = q;
+    w->api = cfg->influx.api;
+    w->gzip = cfg->influx.gzip;
+    w->retry_min_ms = cfg->influx.retry_min_ms > 0 ? cfg->influx.retry_min_ms : 1000;
+    w->retry_max_ms =
+        cfg->influx.retry_max_ms > w->retry_min_ms ? cfg->influx.retry_max_ms : w->retry_min_ms;
+    w->rng = (uint64_t)now_ms(CLOCK_REALTIME) ^ (uint64_t)(uintptr_t)w;
+    w->rng |= 1;
+    w->curl = curl_easy_init();
+    if (!w->curl)
+        goto fail;
+    w->write_url = build_write_url(w->curl, cfg);
+    if (!w->write_url || setup_headers(w, cfg) != 0)
+        goto fail;
+    if (w->gzip) {
+        if (deflateInit2(&w->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            goto fail;
+        w->z_ready = true;
+    }
+    long timeout = cfg->influx.timeout_ms > 0 ? cfg->influx.timeout_ms : 10000;
+    CURL *c = w->curl;
+    curl_easy_setopt(c, CURLOPT_URL, w->write_url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "lifeline/" LIFELINE_VERSION);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, w->curl_err);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, w);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
+    if (w->api == INFLUX_API_V1 && cfg->influx.username && cfg->influx.username[0]) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->influx.username);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->influx.password ? cfg->influx.password : "");
+    }
+    metrics_set(G_LAST_WRITE_OK, 1);
+    log_debug(TAG, "writer ready url=%s gzip=%d", w->write_url, (int)w->gzip);
+    return w;
+
+fail:
+    log_error(TAG, "writer setup failed error=\"out of memory or library init\"");
+    influx_free(w);
+    return NULL;
+}
+
+void influx_free(struct influx *w)
+{
+    if (!w)
+        return;
+    if (w->curl)
+        curl_easy_cleanup(w->curl);
+    curl_slist_free_all(w->headers);
+    if (w->z_ready)
+        deflateEnd(&w->z);
+    buf_free(&w->gz);
+    buf_free(&w->resp);
+    free(w->write_url);
+    free(w);
+}

@@ -1,0 +1,777 @@
+"""Integration test harness: real mosquitto, influxd, victoria-metrics and the
+real `lifeline run` daemon, each on free loopback ports in a private temporary
+directory. Standard library only.
+
+Every test file is a small standalone script:
+
+    import harness
+    class Test(harness.TestCase):
+        def test_something(self):
+            broker = self.mosquitto()
+            influx = self.influx()
+            influx.create_db("lifeline")
+            ll = self.lifeline(broker, influx)
+            harness.publish(broker.port, "lifeline/d/water_supply/p1", ['{"flow": 1}'])
+            ...
+    if __name__ == "__main__":
+        harness.main()
+
+The temporary directory of a test is removed when the test passes; when it
+fails its path is printed with the tail of every process's log, and it is kept.
+Nothing waits a fixed time: wait_until() polls a condition with a deadline.
+
+Run one file by hand from a build directory:
+    LIFELINE_BIN=build/lifeline python3 tests/integration/test_malformed.py
+LIFELINE_KEEP_TMP=1 keeps (and prints) every test's directory, passed or not.
+"""
+
+import base64
+import copy
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+SOURCE_DIR = os.environ.get(
+    "LIFELINE_SOURCE_DIR",
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+DB = "lifeline"
+CLIENT_ID = "lifeline-test"
+TOPIC_FILTER = "lifeline/#"
+
+# Generous for a 2-core machine shared with builds; a healthy run is far faster.
+START_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+
+
+# ---------------------------------------------------------------- utilities
+
+def free_port():
+    """A loopback TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def now_ms():
+    return time.time_ns() // 1_000_000
+
+
+def wait_until(predicate, timeout, what, interval=0.05):
+    """Polls predicate() every `interval` s until it returns a truthy value,
+    which is returned. Fails the test after `timeout` s, naming `what` and the
+    last value or exception seen."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            value = predicate()
+            if value:
+                return value
+            last = repr(value)
+        except Exception as e:  # a service still starting refuses connections
+            last = "%s: %s" % (type(e).__name__, e)
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %.1f s waiting for %s (last: %s)"
+                                 % (timeout, what, last))
+        time.sleep(interval)
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def http(method, url, body=None, headers=None, timeout=10.0):
+    """Returns (status, body bytes, headers dict); HTTP errors are returned,
+    not raised; connection errors are raised."""
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+
+def tail(path, lines=40):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return "(no log: %s)" % e
+    text = data.decode("utf-8", "replace").splitlines()
+    return "\n".join(text[-lines:])
+
+
+def influxql_ident(name):
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def influxql_string(value):
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def deep_merge(base, overrides):
+    """Returns base updated recursively with overrides; a value of None
+    deletes the key."""
+    out = copy.deepcopy(base)
+    for k, v in overrides.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def lifeline_bin():
+    path = os.environ.get("LIFELINE_BIN")
+    if not path:
+        for cand in ("build/lifeline", "build/collector/lifeline"):
+            p = os.path.join(SOURCE_DIR, cand)
+            if os.access(p, os.X_OK):
+                path = p
+                break
+    if not path or not os.access(path, os.X_OK):
+        raise AssertionError("LIFELINE_BIN (%r) is not an executable; build lifeline first "
+                             "(ctest sets LIFELINE_BIN)"
+                             % path)
+    return path
+
+
+# ---------------------------------------------------------------- processes
+
+class Service:
+    """One child process with its output in a log file inside the test's
+    directory. Subclasses set self.name and implement command() and ready()."""
+
+    def __init__(self, tmp, name):
+        self.tmp = tmp
+        self.name = name
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.log_path = os.path.join(self.dir, name + ".log")
+        self.proc = None
+        self.env = None
+        self.returncode = None
+
+    def command(self):
+        raise NotImplementedError
+
+    def ready(self):
+        raise NotImplementedError
+
+    def start(self, timeout=START_TIMEOUT):
+        assert not self.alive(), "%s already running" % self.name
+        cmd = self.command()
+        log = open(self.log_path, "ab")
+        log.write(("---- %s start %s\n" % (self.name, " ".join(cmd))).encode())
+        log.flush()
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                         stderr=subprocess.STDOUT, env=self.env,
+                                         start_new_session=True)
+        finally:
+            log.close()
+        self.returncode = None
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError("%s exited with %s during start-up; log:\n%s"
+                                     % (self.name, self.proc.returncode, tail(self.log_path)))
+            return self.ready()
+
+        wait_until(up, timeout, "%s to be ready" % self.name)
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """SIGTERM and wait; returns the exit status (negative: killed by that
+        signal). Fails the test if the process does not exit in time (it is
+        then killed)."""
+        if self.proc is None:
+            return self.returncode
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError("%s did not exit within %.1f s of SIGTERM" % (self.name, timeout))
+        self.returncode = self.proc.returncode
+        self.proc = None
+        return self.returncode
+
+    def kill(self):
+        if self.proc is None:
+            return self.returncode
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.returncode = self.proc.returncode
+        self.proc = None
+        return self.returncode
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def log_text(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+class Mosquitto(Service):
+    """A private mosquitto broker. With persistence, the in-memory database
+    (sessions, subscriptions, queued QoS 1 messages) is saved every second
+    and on exit, and reloaded by restart() on the same port."""
+
+    def __init__(self, tmp, persistence=True, name="mosquitto"):
+        super().__init__(tmp, name)
+        self.port = free_port()
+        self.persistence = persistence
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        lines = [
+            "listener %d 127.0.0.1" % self.port,
+            "allow_anonymous true",
+            # 0 = unlimited: the default 1000 silently drops a backlog.
+            "max_queued_messages 0",
+            "max_inflight_messages 20",
+            "log_dest stderr",
+            "log_type error",
+            "log_type warning",
+            "log_type notice",
+            "log_type information",
+            "log_type subscribe",
+            "log_timestamp true",
+            "connection_messages true",
+        ]
+        if persistence:
+            lines += ["persistence true",
+                      "persistence_location %s/" % os.path.join(self.dir, "db"),
+                      "autosave_interval 1"]
+            os.makedirs(os.path.join(self.dir, "db"), exist_ok=True)
+        else:
+            lines.append("persistence false")
+        if os.geteuid() == 0:
+            # mosquitto drops root privileges to "mosquitto", which could not
+            # write the private 0700 persistence directory.
+            lines.append("user root")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def command(self):
+        return ["mosquitto", "-c", self.conf]
+
+    def ready(self):
+        return port_open(self.port)
+
+    def count_in_log(self, text):
+        return self.log_text().count(text)
+
+    def connects(self, client_id=CLIENT_ID):
+        """How many times client_id has connected (all runs of this broker)."""
+        return self.count_in_log(" as %s (" % client_id)
+
+    def subscriptions(self, client_id=CLIENT_ID, topic=TOPIC_FILTER):
+        """How many SUBSCRIBE requests for topic the broker logged from client_id."""
+        n = 0
+        for line in self.log_text().splitlines():
+            # "1764393387: lifeline-test 1 lifeline/#" (log_type subscribe)
+            parts = line.split(" ")
+            if len(parts) == 4 and parts[1] == client_id and parts[3] == topic:
+                n += 1
+        return n
+
+
+class Influx(Service):
+    """A private InfluxDB 1.x (`influxd`). stop()/start() keep ports and data."""
+
+    def __init__(self, tmp, name="influxd"):
+        super().__init__(tmp, name)
+        self.port = free_port()
+        self.rpc_port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.conf = os.path.join(self.dir, "influxdb.conf")
+        d = self.dir
+        with open(self.conf, "w") as f:
+            f.write("""reporting-enabled = false
+bind-address = "127.0.0.1:%d"
+[meta]
+  dir = "%s/meta"
+[data]
+  dir = "%s/data"
+  wal-dir = "%s/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:%d"
+  log-enabled = false
+[continuous_queries]
+  enabled = false
+""" % (self.rpc_port, d, d, d, self.port))
+
+    def command(self):
+        return ["influxd", "-config", self.conf]
+
+    def ready(self):
+        status, _, _ = http("GET", self.url + "/ping", timeout=1.0)
+        return status == 204
+
+    def query(self, db, q, method=None):
+        """Runs InfluxQL; returns the parsed JSON. Times are epoch ms."""
+        params = {"q": q, "epoch": "ms"}
+        if db:
+            params["db"] = db
+        if method is None:
+            method = "POST" if q.lstrip().upper().startswith(("CREATE", "DROP")) else "GET"
+        url = self.url + "/query?" + urllib.parse.urlencode(params)
+        status, body, _ = http(method, url)
+        if status != 200:
+            raise AssertionError("influx query %r: HTTP %d %s" % (q, status, body[:300]))
+        doc = json.loads(body)
+        for r in doc.get("results", []):
+            if "error" in r:
+                raise AssertionError("influx query %r: %s" % (q, r["error"]))
+        return doc
+
+    def create_db(self, name=DB):
+        self.query(None, "CREATE DATABASE %s" % influxql_ident(name))
+
+    def write(self, db, lines, precision="ms"):
+        """Writes line protocol (str or list of lines) directly; returns the status."""
+        if isinstance(lines, (list, tuple)):
+            lines = "\n".join(lines)
+        url = self.url + "/write?" + urllib.parse.urlencode({"db": db, "precision": precision})
+        status, body, _ = http("POST", url, lines.encode("utf-8"))
+        return status
+
+    def rows(self, db, q):
+        """Flattens a query's series into a list of dicts (column -> value),
+        with the series' own tags merged in; None values are left out."""
+        out = []
+        for r in self.query(db, q).get("results", []):
+            for s in r.get("series", []) or []:
+                cols = s["columns"]
+                for v in s.get("values", []) or []:
+                    row = dict(s.get("tags") or {})
+                    row.update({c: x for c, x in zip(cols, v) if x is not None})
+                    out.append(row)
+        return out
+
+    def points(self, db, measurement, where=None):
+        """Every point of measurement, oldest first: dicts with "time" (epoch
+        ms), each tag and each field present."""
+        q = "SELECT * FROM %s" % influxql_ident(measurement)
+        if where:
+            q += " WHERE " + where
+        return sorted(self.rows(db, q), key=lambda r: r["time"])
+
+    def count(self, db, measurement, field):
+        rows = self.rows(db, "SELECT count(%s) FROM %s" % (influxql_ident(field),
+                                                          influxql_ident(measurement)))
+        return rows[0]["count"] if rows else 0
+
+    def field_types(self, db, measurement):
+        """{field: "float"|"integer"|"string"|"boolean"}"""
+        rows = self.rows(db, "SHOW FIELD KEYS FROM %s" % influxql_ident(measurement))
+        return {r["fieldKey"]: r["fieldType"] for r in rows}
+
+    def tag_keys(self, db, measurement):
+        return sorted(r["tagKey"] for r in
+                      self.rows(db, "SHOW TAG KEYS FROM %s" % influxql_ident(measurement)))
+
+    def tag_values(self, db, measurement, key):
+        return sorted(r["value"] for r in self.rows(db, "SHOW TAG VALUES FROM %s WITH KEY = %s"
+                                                    % (influxql_ident(measurement),
+                                                       influxql_ident(key))))
+
+    def series(self, db):
+        return sorted(r["key"] for r in self.rows(db, "SHOW SERIES"))
+
+    def measurements(self, db):
+        return sorted(r["name"] for r in self.rows(db, "SHOW MEASUREMENTS"))
+
+
+class Victoria(Service):
+    """A private VictoriaMetrics single node. It maps line protocol
+    `m,tag=v field=1` to the metric `m_field` with labels from the tags."""
+
+    def __init__(self, tmp, name="victoria"):
+        super().__init__(tmp, name)
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def command(self):
+        return ["victoria-metrics", "-storageDataPath", os.path.join(self.dir, "data"),
+                "-httpListenAddr", "127.0.0.1:%d" % self.port,
+                # the default retention (1 month) would drop old test timestamps
+                "-retentionPeriod", "100y", "-loggerLevel", "WARN"]
+
+    def ready(self):
+        status, _, _ = http("GET", self.url + "/health", timeout=1.0)
+        return status == 200
+
+    def flush(self):
+        status, body, _ = http("GET", self.url + "/internal/force_flush")
+        if status != 200:
+            raise AssertionError("force_flush: HTTP %d %s" % (status, body[:200]))
+
+    def write(self, lines, path="/write", params=None):
+        if isinstance(lines, (list, tuple)):
+            lines = "\n".join(lines)
+        url = self.url + path + "?" + urllib.parse.urlencode(params or {"precision": "ms"})
+        status, _, _ = http("POST", url, lines.encode("utf-8"))
+        return status
+
+    def export(self, match='{__name__=~".+"}'):
+        """Flushes, then returns every series as (name, labels dict without
+        __name__, values, timestamps ms), sorted by name and labels."""
+        self.flush()
+        url = self.url + "/api/v1/export?" + urllib.parse.urlencode({"match[]": match})
+        status, body, _ = http("GET", url)
+        if status != 200:
+            raise AssertionError("export: HTTP %d %s" % (status, body[:200]))
+        out = []
+        for line in body.decode("utf-8").splitlines():
+            if not line.strip():
+                continue
+            doc = json.loads(line)
+            labels = dict(doc["metric"])
+            name = labels.pop("__name__")
+            pairs = sorted(zip(doc["timestamps"], doc["values"]))
+            out.append((name, labels, [v for _, v in pairs], [t for t, _ in pairs]))
+        return sorted(out, key=lambda s: (s[0], sorted(s[1].items())))
+
+
+class Lifeline(Service):
+    """The daemon under test: `lifeline run -c FILE` with a JSON config in the
+    test's directory. Started by start(); ready when /healthz answers at all
+    (200 or 503: the process is up)."""
+
+    def __init__(self, tmp, mqtt_port, influx_url, overrides=None, name="lifeline"):
+        super().__init__(tmp, name)
+        self.http_port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.http_port
+        self.data_dir = os.path.join(self.dir, "data")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.config = deep_merge({
+            "data_dir": self.data_dir,
+            "log": {"level": "info"},
+            "mqtt": {"url": "tcp://127.0.0.1:%d" % mqtt_port, "client_id": CLIENT_ID,
+                     "topics": [TOPIC_FILTER], "qos": 1},
+            "influx": {"url": influx_url, "api": "v1", "database": DB,
+                       "batch_age_ms": 200, "retry_min_ms": 100, "retry_max_ms": 1000},
+            "http": {"listen": "127.0.0.1:%d" % self.http_port},
+            "wal": {"fsync_ms": 20},
+        }, overrides or {})
+        self.conf = os.path.join(self.dir, "lifeline.json")
+        self.write_config()
+        self.env = dict(os.environ)
+
+    def write_config(self):
+        with open(self.conf, "w", encoding="utf-8") as f:
+            json.dump(self.config, f, indent=2, ensure_ascii=False)
+
+    def command(self):
+        return [lifeline_bin(), "run", "-c", self.conf]
+
+    def ready(self):
+        status, _ = self.healthz(timeout=1.0)
+        return status in (200, 503)
+
+    def healthz(self, timeout=5.0):
+        """(status, parsed JSON body or raw text)"""
+        status, body, _ = http("GET", self.url + "/healthz", timeout=timeout)
+        try:
+            return status, json.loads(body)
+        except ValueError:
+            return status, body.decode("utf-8", "replace")
+
+    def metrics(self):
+        """GET /metrics as {sample: value}; a sample is the metric name with
+        its labels sorted, e.g. 'lifeline_rejected_total{reason="malformed"}'."""
+        status, body, _ = http("GET", self.url + "/metrics")
+        if status != 200:
+            raise AssertionError("/metrics: HTTP %d" % status)
+        return parse_prometheus(body.decode("utf-8"))
+
+    def metric(self, name, default=0.0, **labels):
+        key = sample_key(name, labels)
+        return self.metrics().get(key, default)
+
+    def quarantine(self):
+        """The records of <data_dir>/quarantine.jsonl (each line must be JSON)."""
+        path = os.path.join(self.data_dir, "quarantine.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path, "rb") as f:
+            data = f.read()
+        # a record being written may not have its newline yet
+        lines = data.split(b"\n")[:-1]
+        return [json.loads(line.decode("utf-8")) for line in lines if line.strip()]
+
+
+def sample_key(name, labels):
+    if not labels:
+        return name
+    return name + "{" + ",".join('%s="%s"' % (k, labels[k]) for k in sorted(labels)) + "}"
+
+
+def parse_prometheus(text):
+    out = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "{" in line:
+            name, rest = line.split("{", 1)
+            lbl, value = rest.rsplit("}", 1)
+            labels = {}
+            i = 0
+            while i < len(lbl):
+                eq = lbl.index("=", i)
+                k = lbl[i:eq].strip().lstrip(",").strip()
+                j = eq + 2  # past ="
+                v = []
+                while lbl[j] != '"':
+                    if lbl[j] == "\\":
+                        j += 1
+                        v.append({"n": "\n"}.get(lbl[j], lbl[j]))
+                    else:
+                        v.append(lbl[j])
+                    j += 1
+                labels[k] = "".join(v)
+                i = j + 1
+                while i < len(lbl) and lbl[i] in ", ":
+                    i += 1
+            key = sample_key(name, labels)
+        else:
+            key, value = line.split(None, 1)
+        out[key] = float(value.split()[0])
+    return out
+
+
+# ---------------------------------------------------------------- publishing
+
+def publish(port, topic, payloads, qos=1, timeout=60.0):
+    """Publishes each payload (str or bytes) as one message with mosquitto_pub
+    and checks its exit status. Many payloads go in one connection, one per
+    stdin line (-l), so none may contain a newline."""
+    if isinstance(payloads, (str, bytes)):
+        payloads = [payloads]
+    payloads = [p.encode("utf-8") if isinstance(p, str) else p for p in payloads]
+    base = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", str(qos), "-t", topic]
+    if len(payloads) == 1 and b"\n" not in payloads[0] and b"\0" not in payloads[0]:
+        r = subprocess.run(base + ["-m", payloads[0]], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout)
+    elif len(payloads) == 1:
+        return publish_raw(port, topic, payloads[0], qos, timeout)
+    else:
+        for p in payloads:
+            if b"\n" in p or not p:
+                raise ValueError("payload for -l must be one non-empty line: %r" % p)
+        r = subprocess.run(base + ["-l"], input=b"\n".join(payloads) + b"\n",
+                           capture_output=True, timeout=timeout)
+    if r.returncode != 0:
+        raise AssertionError("mosquitto_pub to %s exited %d: %s"
+                             % (topic, r.returncode, r.stderr.decode("utf-8", "replace")))
+
+
+def publish_raw(port, topic, payload, qos=1, timeout=30.0):
+    """Publishes arbitrary bytes (newlines, NUL, invalid UTF-8) as one message."""
+    with tempfile.NamedTemporaryFile(delete=False) as f:
+        f.write(payload)
+        path = f.name
+    try:
+        r = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", str(qos),
+                            "-t", topic, "-f", path], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout)
+    finally:
+        os.unlink(path)
+    if r.returncode != 0:
+        raise AssertionError("mosquitto_pub -f to %s exited %d: %s"
+                             % (topic, r.returncode, r.stderr.decode("utf-8", "replace")))
+
+
+def subscribe(port, topic, count, timeout=30.0):
+    """Receives `count` messages with mosquitto_sub; returns their payloads
+    (one per line, so only for newline-free payloads). Starts a process and
+    returns it with a collect() method."""
+    proc = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-q", "1",
+                             "-t", topic, "-C", str(count), "-W", str(int(timeout))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def collect():
+        out, err = proc.communicate(timeout=timeout + 5)
+        if proc.returncode != 0:
+            raise AssertionError("mosquitto_sub exited %d: %s" % (proc.returncode, err))
+        return out.decode("utf-8").splitlines()
+
+    proc.collect = collect
+    return proc
+
+
+def b64(data):
+    return base64.b64encode(data).decode("ascii")
+
+
+# ---------------------------------------------------------------- test case
+
+class TestCase(unittest.TestCase):
+    """Gives each test a temporary directory and factories for the services;
+    every service started is stopped at the end of the test. On failure the
+    directory is kept and its path and each log's tail are printed."""
+
+    keep_tmp = bool(os.environ.get("LIFELINE_KEEP_TMP"))
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="lifeline-%s-" % self._testMethodName)
+        self.services = []
+
+    def tearDown(self):
+        for s in reversed(self.services):
+            try:
+                s.kill()
+            except Exception as e:  # keep cleaning up the rest
+                print("cleanup of %s: %s" % (s.name, e), file=sys.stderr)
+
+    def run(self, result=None):
+        if result is None:
+            result = self.defaultTestResult()
+        before = len(result.failures) + len(result.errors)
+        super().run(result)
+        failed = len(result.failures) + len(result.errors) > before
+        tmp = getattr(self, "tmp", None)
+        if tmp is None:
+            return result
+        if failed or self.keep_tmp:
+            msg = ["", "==== %s: kept %s" % (self.id(), tmp)]
+            for s in getattr(self, "services", []):
+                msg.append("---- tail of %s" % s.log_path)
+                msg.append(tail(s.log_path))
+            q = os.path.join(tmp, "lifeline", "data", "quarantine.jsonl")
+            if os.path.exists(q):
+                msg.append("---- tail of %s" % q)
+                msg.append(tail(q, 20))
+            print("\n".join(msg), file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return result
+
+    # factories: each registers the service for clean-up and starts it
+    def mosquitto(self, persistence=True):
+        s = Mosquitto(self.tmp, persistence)
+        self.services.append(s)
+        return s.start()
+
+    def influx(self, db=DB):
+        s = Influx(self.tmp)
+        self.services.append(s)
+        s.start()
+        if db:
+            s.create_db(db)
+        return s
+
+    def victoria(self):
+        s = Victoria(self.tmp)
+        self.services.append(s)
+        return s.start()
+
+    def lifeline(self, broker, sink, overrides=None, start=True):
+        """Configures the daemon for broker and sink (Influx or Victoria); with
+        start, starts it and waits until it has subscribed at the broker, so
+        that what is published next reaches it."""
+        s = Lifeline(self.tmp, broker.port, sink.url, overrides)
+        self.services.append(s)
+        if start:
+            self.start_lifeline(s, broker)
+        return s
+
+    def start_lifeline(self, ll, broker, subscribe=True):
+        subs = broker.subscriptions()
+        conns = broker.connects()
+        ll.start()
+        wait_until(lambda: broker.connects() > conns, START_TIMEOUT,
+                   "lifeline to connect to the broker")
+        if subscribe:
+            wait_until(lambda: broker.subscriptions() > subs, START_TIMEOUT,
+                       "lifeline to subscribe to %s" % TOPIC_FILTER)
+        return ll
+
+    # assertions shared by the area tests
+    def wait_points(self, influx, measurement, n, timeout=20.0, db=DB):
+        """Waits until measurement holds at least n points; asserts exactly n
+        and returns them, oldest first."""
+        last = [[]]
+
+        def enough():
+            last[0] = influx.points(db, measurement)
+            return len(last[0]) >= n
+
+        try:
+            wait_until(enough, timeout, "%d points in %s" % (n, measurement))
+        except AssertionError as e:
+            self.fail("%s; have %d: %r" % (e, len(last[0]), last[0][:5]))
+        self.assertEqual(len(last[0]), n, "points in %s" % measurement)
+        return last[0]
+
+    def wait_count(self, influx, measurement, field, n, timeout=30.0, db=DB):
+        """Waits until count(field) in measurement reaches n (fails showing
+        the last count)."""
+        last = [0]
+
+        def enough():
+            last[0] = influx.count(db, measurement, field)
+            return last[0] >= n
+
+        try:
+            wait_until(enough, timeout, "%d points in %s" % (n, measurement), interval=0.1)
+        except AssertionError as e:
+            self.fail("%s; have %d" % (e, last[0]))
+
+    def wait_health(self, ll, status, timeout=15.0):
+        """Waits until GET /healthz answers status; returns the parsed body."""
+        seen = []
+
+        def ok():
+            seen[:] = [ll.healthz()]
+            return seen[0][0] == status
+
+        wait_until(ok, timeout, "/healthz to answer %d" % status)
+        return seen[0][1]
+
+    def wait_metric(self, ll, sample, value, timeout=10.0):
+        """Waits until /metrics shows sample (e.g. 'x_total{reason="topic"}')
+        with exactly value; counters are updated after the fact they count."""
+        seen = []
+
+        def ok():
+            seen[:] = [ll.metrics().get(sample)]
+            return seen[0] == value
+
+        try:
+            wait_until(ok, timeout, "%s == %s" % (sample, value))
+        except AssertionError:
+            self.fail("metric %s is %r, want %r" % (sample, seen[0] if seen else None, value))
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,100 @@
+"""The harness itself, without the daemon: brokers, databases and helpers do
+what the area tests assume (publish reaches a subscriber, a persistent broker
+keeps a queued QoS 1 message across a restart, InfluxDB and VictoriaMetrics
+store and return line protocol exactly)."""
+
+import harness
+
+
+class TestHarness(harness.TestCase):
+    def test_mosquitto_publish_subscribe(self):
+        broker = self.mosquitto()
+        sub = harness.subscribe(broker.port, "t/#", 3)
+        harness.wait_until(lambda: broker.count_in_log(" 1 t/#\n") >= 1, 10,
+                           "mosquitto_sub to subscribe")
+        harness.publish(broker.port, "t/a", ['{"a": 1}', '{"b": "二"}'])
+        harness.publish(broker.port, "t/b", '{"c": true}')
+        self.assertEqual(sub.collect(), ['{"a": 1}', '{"b": "二"}', '{"c": true}'])
+
+    def test_mosquitto_persistence_across_restart(self):
+        broker = self.mosquitto(persistence=True)
+        # a persistent session (-c) with a subscription, then gone
+        r = harness.subprocess.run(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1", "-c",
+             "-i", "keeper", "-t", "k/#", "-E"], capture_output=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        harness.publish(broker.port, "k/1", "queued-before-restart")
+        self.assertEqual(broker.stop(), 0)
+        self.assertFalse(harness.port_open(broker.port))
+        broker.start()
+        harness.publish(broker.port, "k/2", "queued-after-restart")
+        r = harness.subprocess.run(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1", "-c",
+             "-i", "keeper", "-t", "k/#", "-C", "2", "-W", "10"], capture_output=True, timeout=15)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.decode().splitlines(),
+                         ["queued-before-restart", "queued-after-restart"])
+        self.assertEqual(broker.connects("keeper"), 2)
+
+    def test_mosquitto_many_lines(self):
+        broker = self.mosquitto()
+        sub = harness.subscribe(broker.port, "m", 1500)
+        harness.wait_until(lambda: broker.count_in_log(" 1 m\n") >= 1, 10, "subscribe")
+        harness.publish(broker.port, "m", ["%d" % i for i in range(1500)])
+        self.assertEqual(sub.collect(), ["%d" % i for i in range(1500)])
+
+    def test_influx_write_query_restart(self):
+        influx = self.influx()
+        t = harness.now_ms()
+        lines = [
+            'water_supply,device=p\\ 1,district=顾官屯镇 pressure_out=0.31,pump_running=true,'
+            'status="正常 \\"ok\\"" %d' % t,
+            'water_supply,device=x\\,district\\=fake,district=d flow=12 %d' % (t + 1),
+        ]
+        self.assertEqual(influx.write(harness.DB, lines), 204)
+        pts = influx.points(harness.DB, "water_supply")
+        self.assertEqual(pts, [
+            {"time": t, "device": "p 1", "district": "顾官屯镇", "pressure_out": 0.31,
+             "pump_running": True, "status": '正常 "ok"'},
+            {"time": t + 1, "device": "x,district=fake", "district": "d", "flow": 12},
+        ])
+        self.assertEqual(influx.field_types(harness.DB, "water_supply"),
+                         {"flow": "float", "pressure_out": "float", "pump_running": "boolean",
+                          "status": "string"})
+        self.assertEqual(influx.tag_keys(harness.DB, "water_supply"), ["device", "district"])
+        self.assertEqual(len(influx.series(harness.DB)), 2)
+        self.assertEqual(influx.count(harness.DB, "water_supply", "flow"), 1)
+        self.assertEqual(influx.stop(), 0)
+        self.assertFalse(harness.port_open(influx.port))
+        influx.start()
+        self.assertEqual(len(influx.points(harness.DB, "water_supply")), 2)
+
+    def test_victoria_write_export(self):
+        vm = self.victoria()
+        t = harness.now_ms()
+        status = vm.write(['drainage,device=d1,district=许营镇 water_level=1.25,ok=true,s="x" %d'
+                           % t], path="/api/v2/write",
+                          params={"org": "o", "bucket": "b", "precision": "ms"})
+        self.assertEqual(status, 204)
+        series = harness.wait_until(vm.export, 10, "victoria to export series")
+        names = {s[0]: s for s in series}
+        self.assertIn("drainage_water_level", names, series)
+        _, labels, values, stamps = names["drainage_water_level"]
+        labels.pop("db", None)
+        self.assertEqual(labels, {"device": "d1", "district": "许营镇"})
+        self.assertEqual((values, stamps), ([1.25], [t]))
+        print("victoria series:", series)
+
+    def test_prometheus_parser(self):
+        m = harness.parse_prometheus(
+            '# HELP x y\n# TYPE x counter\nx 3\n'
+            'lifeline_rejected_total{reason="malformed"} 2\n'
+            'lifeline_write_requests_total{status="204"} 7\n'
+            'h_bucket{le="+Inf",b="q\\"z"} 1\n')
+        self.assertEqual(m, {"x": 3.0, 'lifeline_rejected_total{reason="malformed"}': 2.0,
+                             'lifeline_write_requests_total{status="204"}': 7.0,
+                             'h_bucket{b="q"z",le="+Inf"}': 1.0})
+
+
+if __name__ == "__main__":
+    harness.main()
