@@ -22,7 +22,7 @@
 #include "wal.h"
 
 /* How long SIGTERM waits for the database to take what is pending. */
-#define DRAIN_MS 10000
+#define DRAIN_MS 15000
 
 struct daemon {
     struct config *cfg;

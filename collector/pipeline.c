@@ -38,7 +38,8 @@ struct pipeline {
     pthread_t thread;
     bool started;
     atomic_bool draining; /* stop when the WAL has nothing more */
-    atomic_bool abort;    /* stop now, even mid-retry */
+    atomic_bool abort;    /* stop now */
+    atomic_bool no_retry; /* shutting down: the writer makes one attempt per batch */
 };
 
 static int64_t mono_ms(void)
@@ -86,7 +87,7 @@ err_free:
 static int flush(struct pipeline *p)
 {
     if (p->nlines > 0) {
-        int rc = influx_write(p->db, p->batch.data, p->batch.len, p->nlines, &p->abort);
+        int rc = influx_write(p->db, p->batch.data, p->batch.len, p->nlines, &p->no_retry);
         if (rc)
             return rc;
         buf_reset(&p->batch);
@@ -187,7 +188,9 @@ static int process(struct pipeline *p, const struct wal_record *rec)
 static void *run(void *arg)
 {
     struct pipeline *p = arg;
-    while (!atomic_load(&p->abort)) {
+    for (;;) {
+        if (atomic_load(&p->abort))
+            break;
         int timeout = 200;
         if (p->nlines > 0) {
             int64_t left = p->batch_deadline - mono_ms();
@@ -233,6 +236,10 @@ void pipeline_stop(struct pipeline *p, int drain_ms)
 {
     if (!p || !p->started)
         return;
+    /* The writer makes one attempt per batch even with abort set, so the
+     * drain writes everything if the database answers, and gives up at the
+     * first failure rather than retrying: the WAL keeps the rest. */
+    atomic_store(&p->no_retry, true);
     atomic_store(&p->draining, true);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -257,6 +264,7 @@ void pipeline_free(struct pipeline *p)
         return;
     if (p->started) {
         atomic_store(&p->abort, true);
+        atomic_store(&p->no_retry, true);
         pthread_join(p->thread, NULL);
     }
     topic_template_free(p->tt);
