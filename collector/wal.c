@@ -140,6 +140,11 @@ static int flush_batch(struct wal *w)
         s->bytes += (int64_t)(end - start);
         s->last_seq = last;
         w->durable_seq = last;
+        if (w->io_error) {
+            /* Cleared before the record is visible: a reader that sees it sees appends work. */
+            log_info("wal", "writes succeed again dir=%s", w->dir);
+            w->io_error = false;
+        }
         w->fsync_last_us = us;
         if (us > w->fsync_max_us)
             w->fsync_max_us = us;
@@ -187,12 +192,9 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->mu);
         int rc = flush_batch(w);
         pthread_mutex_lock(&w->mu);
-        if (rc && !w->io_error) {
+        if (rc && !w->io_error)
             log_error("wal", "write failed, appends refused until it succeeds dir=%s error=%s",
                       w->dir, strerror(-rc));
-        } else if (rc == 0 && w->io_error) {
-            log_info("wal", "writes succeed again dir=%s", w->dir);
-        }
         w->io_error = rc != 0;
         if (rc) {
             pthread_cond_broadcast(&w->cv_durable);

@@ -161,7 +161,8 @@ static int list_segments(struct wal *w, uint64_t **out, size_t *n)
         }
         v[len++] = first;
     }
-    qsort(v, len, sizeof *v, cmp_u64);
+    if (len)
+        qsort(v, len, sizeof *v, cmp_u64);
 out_dir:
     closedir(d);
     if (rc) {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -468,6 +470,49 @@ static void test_edge_sizes(void **state)
     free(big);
 }
 
+static void test_write_error_never_corrupts(void **state)
+{
+    struct fixture *f = *state;
+    struct wal *w = open_wal(f, 0, 0, 0);
+    append_range(w, 1, 5);
+    /* A file size limit makes the 6th record's write fail half way, like a full disk. */
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 5 * REC + 50;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    char topic[TLEN], payload[PLEN];
+    gen(6, PLEN, topic, payload);
+    assert_int_equal(wal_append(w, topic, TLEN, payload, PLEN, 1006), -EIO);
+    struct wal_stats s;
+    wal_stats(w, &s);
+    assert_int_equal(s.io_error, 1);
+    assert_int_equal(s.bytes_on_disk, 5 * REC);
+    char p[256];
+    seg_path(f, 1, p, sizeof p);
+    assert_int_equal(file_size(p), 5 * REC); /* the torn part was cut off */
+    assert_int_equal(wal_append(w, topic, TLEN, payload, PLEN, 1006), -EIO); /* refused */
+    for (uint64_t q = 1; q <= 5; q++)
+        expect_read(w, q);
+    expect_empty(w);
+
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    /* The writer retries the kept record on its own. */
+    expect_read(w, 6);
+    wal_stats(w, &s);
+    assert_int_equal(s.io_error, 0);
+    assert_int_equal(s.last_seq, 6);
+    append_range(w, 7, 7);
+    expect_read(w, 7);
+    wal_close(w);
+    w = open_wal(f, 0, 0, 0);
+    wal_stats(w, &s);
+    assert_int_equal(s.corrupt_bytes, 0);
+    assert_int_equal(s.replayed_at_open, 7);
+    wal_close(w);
+}
+
 #define CONC_N 100000
 
 static void *producer(void *arg)
@@ -525,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fsync_every_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsync_interval, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_sizes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_error_never_corrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_producer_reader, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
