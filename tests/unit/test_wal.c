@@ -42,9 +42,17 @@ static int setup(void **state)
     return 0;
 }
 
+/* The write-error test lowers RLIMIT_FSIZE; a failed assertion must not leave it low. */
+static struct rlimit saved_fsize;
+static int fsize_lowered;
+
 static int teardown(void **state)
 {
     struct fixture *f = *state;
+    if (fsize_lowered) {
+        setrlimit(RLIMIT_FSIZE, &saved_fsize);
+        fsize_lowered = 0;
+    }
     DIR *d = opendir(f->dir);
     if (d) {
         struct dirent *e;
@@ -476,12 +484,13 @@ static void test_write_error_never_corrupts(void **state)
     struct wal *w = open_wal(f, 0, 0, 0);
     append_range(w, 1, 5);
     /* A file size limit makes the 6th record's write fail half way, like a full disk. */
-    struct rlimit old, lim;
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    lim = old;
+    struct rlimit lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
+    lim = saved_fsize;
     lim.rlim_cur = 5 * REC + 50;
     signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    fsize_lowered = 1;
     char topic[TLEN], payload[PLEN];
     gen(6, PLEN, topic, payload);
     assert_int_equal(wal_append(w, topic, TLEN, payload, PLEN, 1006), -EIO);
@@ -497,7 +506,8 @@ static void test_write_error_never_corrupts(void **state)
         expect_read(w, q);
     expect_empty(w);
 
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &saved_fsize), 0);
+    fsize_lowered = 0;
     /* The writer retries the kept record on its own. */
     expect_read(w, 6);
     wal_stats(w, &s);
