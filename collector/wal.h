@@ -39,7 +39,9 @@ struct wal;
 struct wal_opts {
     int64_t segment_bytes; /* rotate at this size; <= 0 means 64 MiB */
     int fsync_ms;          /* group-commit interval; 0 = durable when wal_append returns */
-    int64_t max_bytes;     /* cap on segments plus buffered records; <= 0 = no cap */
+    int64_t max_bytes;     /* cap on segments plus buffered records; <= 0 = no cap, else at
+                              least 2 * segment_bytes (4 or more is better: the active segment
+                              is never dropped) */
 };
 
 /* One record as wal_read() hands it out. The pointers are into the log's read
@@ -83,7 +85,7 @@ struct wal_stats {
  * segments are still used. Segments that are entirely committed are deleted.
  * Returns the log or NULL with a one-line reason in err (errlen bytes,
  * always NUL-terminated when errlen > 0). The caller frees it with
- * wal_close(). `o` is copied.
+ * wal_close(). `o` is copied; max_bytes below twice segment_bytes is refused.
  */
 struct wal *wal_open(const char *dir, const struct wal_opts *o, char *err, size_t errlen);
 

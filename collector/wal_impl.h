@@ -1,5 +1,6 @@
 /*
- * wal_impl: what wal.c, wal_read.c, wal_record.c and wal_segment.c share.
+ * wal_impl: what wal.c, wal_commit.c, wal_read.c, wal_record.c and
+ * wal_segment.c share.
  * Not for use outside the wal module.
  */
 #ifndef LIFELINE_WAL_IMPL_H

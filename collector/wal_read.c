@@ -136,9 +136,9 @@ int wal_read(struct wal *w, struct wal_record *rec, int timeout_ms)
             char path[WAL_PATH_MAX];
             wal_seg_path(w, w->rd_seg_first, path, sizeof path);
             log_error("wal",
-                      "corrupt record while reading, skipping to offset=%" PRId64
-                      " file=%s offset=%" PRId64 " skipped=%" PRId64,
-                      limit, path, w->rd_pos, limit - w->rd_pos);
+                      "corrupt record while reading, skipping the rest of the durable part "
+                      "file=%s offset=%" PRId64 " skipped=%" PRId64,
+                      path, w->rd_pos, limit - w->rd_pos);
             w->corrupt_bytes += limit - w->rd_pos;
             w->rd_pos = limit;
             w->rd_last_seq = max_u64(w->rd_last_seq, seg_last);

@@ -368,6 +368,10 @@ static void test_flipped_byte_older_segment(void **state)
 static void test_enospc_and_drop_oldest(void **state)
 {
     struct fixture *f = *state;
+    struct wal_opts small = {.segment_bytes = 1000, .max_bytes = 1999};
+    char err[256];
+    assert_null(wal_open(f->dir, &small, err, sizeof err));
+    assert_string_equal(err, "wal: max_bytes must be at least twice segment_bytes");
     struct wal *w = open_wal(f, 1000, 0, 3000);
     append_range(w, 1, 21); /* 2982 bytes in 1-7, 8-14, 15-21 */
     char topic[TLEN], payload[PLEN];
