@@ -239,8 +239,7 @@ static void rules(struct config_ctx *x)
         config_fail(x, "mqtt.username",
                     "not set, but a password is; fix: set mqtt.username (MQTT sends a password "
                     "only with a user name)");
-    if ((str(x, "influx.password_file") || str(x, "influx.password_env")) &&
-        !c->influx.username)
+    if ((str(x, "influx.password_file") || str(x, "influx.password_env")) && !c->influx.username)
         config_fail(x, "influx.username",
                     "not set, but a password is; fix: set influx.username or remove the password");
 
@@ -251,7 +250,8 @@ static void rules(struct config_ctx *x)
     static const char *const tls_keys[] = {"mqtt.tls.ca_file", "mqtt.tls.cert_file",
                                            "mqtt.tls.key_file"};
     const char *u = c->mqtt.url;
-    bool tls_url = !strncmp(u, "ssl://", 6) || !strncmp(u, "mqtts://", 8) || !strncmp(u, "wss://", 6);
+    bool tls_url =
+        !strncmp(u, "ssl://", 6) || !strncmp(u, "mqtts://", 8) || !strncmp(u, "wss://", 6);
     for (size_t i = 0; i < 3 && ok(x, "mqtt.url") && !tls_url; i++) {
         if (str(x, tls_keys[i])) {
             config_fail(x, tls_keys[i],
@@ -263,11 +263,13 @@ static void rules(struct config_ctx *x)
 
     if (c->influx.api == INFLUX_API_V1 && ok(x, "influx.api") &&
         (!c->influx.database || !*c->influx.database))
-        config_fail(x, "influx.database", "required with influx.api v1; fix: set it, e.g. "
-                                          "\"lifeline\"");
+        config_fail(x, "influx.database",
+                    "required with influx.api v1; fix: set it, e.g. "
+                    "\"lifeline\"");
     if (c->influx.api == INFLUX_API_V2 && !c->influx.bucket)
-        config_fail(x, "influx.bucket", "required with influx.api v2; fix: set it, e.g. "
-                                        "\"lifeline\"");
+        config_fail(x, "influx.bucket",
+                    "required with influx.api v2; fix: set it, e.g. "
+                    "\"lifeline\"");
 }
 
 /* Reads a secret file into *out (one trailing newline removed). 0 or a negative errno. */
@@ -331,10 +333,11 @@ static void secret(struct config_ctx *x, const char *file_key, const char *env_k
         b = config_problem(x, file_key);
         buf_puts(b, "cannot read ");
         config_put_quoted(b, file);
-        buf_printf(b, ": %s; fix: %s", rc == -ENODATA  ? "the file is empty"
-                                       : rc == -EISDIR ? "not a regular file"
-                                       : rc == -EFBIG  ? "larger than 64 KiB"
-                                                       : strerror(-rc),
+        buf_printf(b, ": %s; fix: %s",
+                   rc == -ENODATA  ? "the file is empty"
+                   : rc == -EISDIR ? "not a regular file"
+                   : rc == -EFBIG  ? "larger than 64 KiB"
+                                   : strerror(-rc),
                    "put the secret in it and make it readable by the service user only");
         config_done(x);
         return;
@@ -342,9 +345,10 @@ static void secret(struct config_ctx *x, const char *file_key, const char *env_k
     const char *v = getenv(env);
     if (v && *v && config_set_string(dest, v) == 0)
         return;
-    config_fail(x, env_key, "environment variable %s is %s; fix: set it in the service's "
-                            "environment, or use %s instead", env, v ? "empty" : "not set",
-                file_key);
+    config_fail(x, env_key,
+                "environment variable %s is %s; fix: set it in the service's "
+                "environment, or use %s instead",
+                env, v ? "empty" : "not set", file_key);
 }
 
 /* Reads the whole file; 0 or a negative errno (-EFBIG past MAX_FILE_BYTES). */
@@ -430,8 +434,9 @@ static cJSON *parse(struct config_ctx *x, char *text, size_t len)
     if (!root)
         config_fail(x, NULL, "cannot parse the JSON (out of memory?); fix: none");
     else if (!cJSON_IsObject(root)) {
-        config_fail(x, NULL, "the top level is not an object; fix: write the settings inside "
-                             "{ ... }");
+        config_fail(x, NULL,
+                    "the top level is not an object; fix: write the settings inside "
+                    "{ ... }");
         cJSON_Delete(root);
         root = NULL;
     }
@@ -453,8 +458,9 @@ int config_load(const char *path, struct config **out, struct buf *errors)
     x.cfg = c;
     int rc = read_file(path, &text, &len);
     if (rc) {
-        config_fail(&x, NULL, "cannot read the file: %s; fix: check the path given with -c "
-                              "and that the service user may read it",
+        config_fail(&x, NULL,
+                    "cannot read the file: %s; fix: check the path given with -c "
+                    "and that the service user may read it",
                     rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
         goto done;
     }

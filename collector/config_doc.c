@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const type_names[] = {
-    [CT_STRING] = "string", [CT_PATH] = "path", [CT_INT] = "integer", [CT_INT64] = "bytes",
+    [CT_STRING] = "string", [CT_PATH] = "path", [CT_INT] = "integer",          [CT_INT64] = "bytes",
     [CT_BOOL] = "bool",     [CT_ENUM] = "enum", [CT_STRLIST] = "string array",
 };
 
@@ -81,20 +81,22 @@ static void write_range(FILE *out, const struct config_entry *e)
             fprintf(out, "%s`%s`", i ? ", " : "", e->values[i]);
         break;
     case CT_STRLIST:
-        fprintf(out, "%" PRId64 "..%" PRId64 " entries", e->min, e->max);
+        fprintf(out, "%" PRId64 "..%" PRId64 " topic filters", e->min, e->max);
         break;
     case CT_PATH:
         fputs(e->flags & CF_READABLE ? "absolute path of a readable file" : "absolute path", out);
         break;
     case CT_STRING:
-        fputs(e->flags & CF_NONEMPTY ? "non-empty" : "-", out);
+        if (!e->range_note)
+            fputs(e->flags & CF_NONEMPTY ? "non-empty" : "-", out);
         break;
     case CT_BOOL:
         fputs("`true`, `false`", out);
         break;
     }
     if (e->range_note) {
-        fputs("; ", out);
+        if (e->type != CT_STRING)
+            fputs("; ", out);
         cell(out, e->range_note);
     }
 }
@@ -140,8 +142,7 @@ void config_write_reference(FILE *out)
 int config_summary(const struct config *c, struct buf *out)
 {
     int rc = buf_printf(out, "ok: %s: mqtt %s (%zu topic%s, qos %d) -> influx ", c->path,
-                        c->mqtt.url, c->mqtt.ntopics, c->mqtt.ntopics == 1 ? "" : "s",
-                        c->mqtt.qos);
+                        c->mqtt.url, c->mqtt.ntopics, c->mqtt.ntopics == 1 ? "" : "s", c->mqtt.qos);
     if (rc == 0 && c->influx.api == INFLUX_API_V1) {
         size_t n = strlen(c->influx.url);
         rc = buf_printf(out, "v1 %.*s/%s", (int)(n && c->influx.url[n - 1] == '/' ? n - 1 : n),

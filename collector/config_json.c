@@ -260,12 +260,14 @@ static bool parse_value(struct parser *p, int depth)
     if (c == '\'')
         return fail(p, p->pos, "single quotes; fix: put strings in double quotes");
     if (c < 0)
-        return fail(p, p->pos, "unexpected end of file; fix: the file must hold one JSON object, "
-                               "at least {}");
+        return fail(p, p->pos,
+                    "unexpected end of file; fix: the file must hold one JSON object, "
+                    "at least {}");
     if (is_word_char(c))
         return parse_word(p);
-    return fail(p, p->pos, "expected a value; fix: write a string, number, true, false, [...] "
-                           "or {...}");
+    return fail(p, p->pos,
+                "expected a value; fix: write a string, number, true, false, [...] "
+                "or {...}");
 }
 
 bool config_json_syntax(const char *text, size_t len, size_t *at, const char **what)

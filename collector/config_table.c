@@ -140,8 +140,9 @@ static bool check_topic_template(const char *v, struct buf *msg)
     for (size_t i = 0; i < 3; i++) {
         if (seen[i] > 1 || (i > 0 && seen[i] == 0)) {
             config_put_quoted(msg, v);
-            buf_printf(msg, " %s %s; fix: use {category} and {device} once each, e.g. "
-                            "'lifeline/{district}/{category}/{device}'",
+            buf_printf(msg,
+                       " %s %s; fix: use {category} and {device} once each, e.g. "
+                       "'lifeline/{district}/{category}/{device}'",
                        seen[i] ? "repeats" : "lacks", names[i]);
             return false;
         }
@@ -203,14 +204,14 @@ static bool check_listen(const char *v, struct buf *msg)
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const influx_apis[] = {"v1", "v2", NULL}; /* order of enum influx_api */
 
-#define STR(k, f, def, fl, chk, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, NULL, help}
+/* clang-format off */
+#define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
 #define PATH(k, f, def, fl, help) {k, CT_PATH, OFF(f), 0, def, 0, 0, 0, NULL, fl, NULL, NULL, help}
 #define INT(k, f, def, lo, hi, note, help) {k, CT_INT, OFF(f), 0, NULL, def, lo, hi, NULL, 0, NULL, note, help}
 #define I64(k, f, def, lo, hi, note, help) {k, CT_INT64, OFF(f), 0, NULL, def, lo, hi, NULL, 0, NULL, note, help}
 #define BOOL(k, f, def, help) {k, CT_BOOL, OFF(f), 0, NULL, def, 0, 0, NULL, 0, NULL, NULL, help}
 #define ENUM(k, f, def, vals, fl, help) {k, CT_ENUM, OFF(f), 0, def, 0, 0, 0, vals, fl, NULL, NULL, help}
 
-/* clang-format off */
 const struct config_entry config_table[] = {
     PATH("data_dir", data_dir, "/var/lib/lifeline", CF_NONEMPTY,
          "Directory for the write-ahead log and the alert state. Absolute path; it must be "
@@ -219,11 +220,11 @@ const struct config_entry config_table[] = {
          "Most verbose level written to stderr. `debug` logs every message; use it for "
          "troubleshooting only."),
 
-    STR("mqtt.url", mqtt.url, "tcp://127.0.0.1:1883", CF_NONEMPTY, check_mqtt_url,
+    STR("mqtt.url", mqtt.url, "tcp://127.0.0.1:1883", CF_NONEMPTY, check_mqtt_url, "`tcp://`, `mqtt://`, `ssl://`, `mqtts://`, `ws://`, `wss://`",
         "Broker as scheme://host:port. `tcp://` and `mqtt://` are plain MQTT, `ssl://` and "
         "`mqtts://` MQTT over TLS (see mqtt.tls), `ws://` and `wss://` MQTT over WebSocket. "
         "No credentials in the URL: use mqtt.username and mqtt.password_file."),
-    STR("mqtt.client_id", mqtt.client_id, "lifeline", CF_NONEMPTY, check_client_id,
+    STR("mqtt.client_id", mqtt.client_id, "lifeline", CF_NONEMPTY, check_client_id, "non-empty, no `+` or `#`",
         "MQTT client identifier. The daemon keeps a persistent session (clean session off), "
         "so the broker holds its subscriptions and queues QoS 1 messages while it is away; "
         "that only works when the id stays the same across restarts. It must also be unique "
@@ -238,17 +239,17 @@ const struct config_entry config_table[] = {
         "Subscription QoS. 1 (at least once) is what the write-ahead log is built for; with 0 "
         "the broker may drop messages."),
     STR("mqtt.topic_template", mqtt.topic_template, "lifeline/{district}/{category}/{device}",
-        CF_NONEMPTY, check_topic_template,
+        CF_NONEMPTY, check_topic_template, "contains `{category}` and `{device}`",
         "Which levels of a message's topic name its district, category and device: "
         "`{district}`, `{category}` and `{device}` each stand for one whole level, other "
         "levels must match literally. `{category}` and `{device}` are required."),
-    STR("mqtt.username", mqtt.username, NULL, 0, NULL,
+    STR("mqtt.username", mqtt.username, NULL, 0, NULL, NULL,
         "User name for the broker; unset connects without credentials."),
     PATH("mqtt.password_file", mqtt.password_file, NULL, 0,
          "Absolute path of a file holding the broker password (one trailing newline is "
          "removed); make it readable by the service user only. Needs mqtt.username; at most "
          "one of mqtt.password_file and mqtt.password_env."),
-    STR("mqtt.password_env", mqtt.password_env, NULL, 0, check_env_name,
+    STR("mqtt.password_env", mqtt.password_env, NULL, 0, check_env_name, "variable name",
         "Name of an environment variable holding the broker password, e.g. set by the "
         "systemd unit's `EnvironmentFile=`."),
     INT("mqtt.keepalive_s", mqtt.keepalive_s, 30, 5, 3600, NULL,
@@ -274,7 +275,7 @@ const struct config_entry config_table[] = {
          "Verify the broker's certificate and host name. Turn it off for tests only: without "
          "it anyone on the path can read and forge telemetry."),
 
-    STR("influx.url", influx.url, "http://127.0.0.1:8086", CF_NONEMPTY, check_http_url,
+    STR("influx.url", influx.url, "http://127.0.0.1:8086", CF_NONEMPTY, check_http_url, "`http://`, `https://`",
         "Base URL of InfluxDB 1.x/2.x or VictoriaMetrics, `http://` or `https://`. A path is "
         "kept as a prefix, e.g. `http://vminsert:8480/insert/0/influx` for a VictoriaMetrics "
         "cluster."),
@@ -282,23 +283,23 @@ const struct config_entry config_table[] = {
          "`v1` writes to /write with influx.database (InfluxDB 1.x, VictoriaMetrics); `v2` "
          "writes to /api/v2/write with influx.org and influx.bucket and the token from "
          "influx.token_file or influx.token_env."),
-    STR("influx.database", influx.database, "lifeline", 0, NULL,
+    STR("influx.database", influx.database, "lifeline", 0, NULL, "required with `v1`",
         "Database to write to; required with api `v1`."),
-    STR("influx.retention_policy", influx.retention_policy, NULL, 0, NULL,
+    STR("influx.retention_policy", influx.retention_policy, NULL, 0, NULL, NULL,
         "Retention policy for api `v1`; unset uses the database's default."),
-    STR("influx.username", influx.username, NULL, 0, NULL,
+    STR("influx.username", influx.username, NULL, 0, NULL, NULL,
         "User name for api `v1`; unset writes without authentication."),
     PATH("influx.password_file", influx.password_file, NULL, 0,
          "Absolute path of a file holding the password of influx.username (one trailing "
          "newline is removed). At most one of influx.password_file and influx.password_env."),
-    STR("influx.password_env", influx.password_env, NULL, 0, check_env_name,
+    STR("influx.password_env", influx.password_env, NULL, 0, check_env_name, "variable name",
         "Name of an environment variable holding the password of influx.username."),
-    STR("influx.org", influx.org, NULL, 0, NULL, "Organization (name or id) for api `v2`."),
-    STR("influx.bucket", influx.bucket, NULL, 0, NULL, "Bucket for api `v2`; required with `v2`."),
+    STR("influx.org", influx.org, NULL, 0, NULL, NULL, "Organization (name or id) for api `v2`."),
+    STR("influx.bucket", influx.bucket, NULL, 0, NULL, "required with `v2`", "Bucket for api `v2`; required with `v2`."),
     PATH("influx.token_file", influx.token_file, NULL, 0,
          "Absolute path of a file holding the API token for api `v2` (one trailing newline is "
          "removed). At most one of influx.token_file and influx.token_env."),
-    STR("influx.token_env", influx.token_env, NULL, 0, check_env_name,
+    STR("influx.token_env", influx.token_env, NULL, 0, check_env_name, "variable name",
         "Name of an environment variable holding the API token for api `v2`."),
     INT("influx.batch_lines", influx.batch_lines, 5000, 1, 100000, NULL,
         "A batch is sent once it holds this many lines, ..."),
@@ -317,7 +318,7 @@ const struct config_entry config_table[] = {
     INT("influx.retry_max_ms", influx.retry_max_ms, 30000, 1, 600000,
         "at least influx.retry_min_ms", "Longest delay between two write attempts."),
 
-    STR("http.listen", http.listen, "127.0.0.1:8080", 0, check_listen,
+    STR("http.listen", http.listen, "127.0.0.1:8080", 0, check_listen, "`host:port`, `[v6]:port` or `\"\"`",
         "Address of the HTTP server (/healthz, /metrics, the API): `host:port`, "
         "`0.0.0.0:8080` for every IPv4 interface, `[::1]:8080` for IPv6. An empty string "
         "turns the server off."),

@@ -39,13 +39,13 @@ enum config_type {
 typedef bool (*config_check_fn)(const char *value, struct buf *msg);
 
 struct config_entry {
-    const char *key;  /* dotted path: "mqtt.tls.ca_file" */
+    const char *key; /* dotted path: "mqtt.tls.ca_file" */
     enum config_type type;
-    size_t offset;       /* into struct config */
-    size_t count_offset; /* CT_STRLIST only */
-    const char *def_str; /* string, path and enum default; first list element; NULL = unset */
-    int64_t def_num;     /* int, int64 and bool default */
-    int64_t min, max;    /* int and int64 range; CT_STRLIST: element count */
+    size_t offset;             /* into struct config */
+    size_t count_offset;       /* CT_STRLIST only */
+    const char *def_str;       /* string, path and enum default; first list element; NULL = unset */
+    int64_t def_num;           /* int, int64 and bool default */
+    int64_t min, max;          /* int and int64 range; CT_STRLIST: element count */
     const char *const *values; /* CT_ENUM: NULL-terminated names */
     unsigned flags;
     config_check_fn check;  /* NULL when the type says it all */
@@ -60,7 +60,7 @@ extern const size_t config_table_len;
 
 /* The state of one config_load: where error lines go and what was seen. */
 struct config_ctx {
-    const char *file; /* the path as given, starts every error line */
+    const char *file;   /* the path as given, starts every error line */
     struct buf *errors; /* the caller's; may be NULL */
     struct buf line;    /* one error line, appended whole so a full `errors` never cuts one */
     int count;          /* errors so far */

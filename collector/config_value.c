@@ -220,16 +220,18 @@ static bool apply_string(struct config_ctx *x, const struct config_entry *e, con
 {
     if (!cJSON_IsString(v)) {
         config_fail(x, e->key, "expected a string, got %s; fix: put the value in double quotes",
-             json_kind(v));
+                    json_kind(v));
         return false;
     }
     const char *s = v->valuestring;
     struct buf *b;
     if (!*s && ((e->flags & CF_NONEMPTY) || !e->def_str)) {
         if (e->flags & CF_NONEMPTY)
-            config_fail(x, e->key, "is empty; fix: give a value or remove the key to use the default");
+            config_fail(x, e->key,
+                        "is empty; fix: give a value or remove the key to use the default");
         else
-            config_fail(x, e->key, "is empty; fix: give a value or remove the key to leave it unset");
+            config_fail(x, e->key,
+                        "is empty; fix: give a value or remove the key to leave it unset");
         return false;
     }
     if (e->type == CT_PATH && s[0] != '/') {
@@ -317,7 +319,7 @@ static bool apply_list(struct config_ctx *x, const struct config_entry *e, const
         snprintf(key, sizeof key, "%s[%d]", e->key, i);
         if (!cJSON_IsString(item)) {
             config_fail(x, key, "expected a string, got %s; fix: put the value in double quotes",
-                 json_kind(item));
+                        json_kind(item));
             ok = false;
         } else if (e->check && !e->check(item->valuestring, config_problem(x, key))) {
             config_done(x);
@@ -369,7 +371,7 @@ bool config_apply(struct config_ctx *x, const struct config_entry *e, const stru
             return true;
         }
         config_fail(x, e->key, "expected true or false, got %s; fix: write true or false%s",
-             json_kind(v), cJSON_IsString(v) ? " without quotes" : "");
+                    json_kind(v), cJSON_IsString(v) ? " without quotes" : "");
         return false;
     case CT_ENUM:
         return apply_enum(x, e, v);
@@ -378,4 +380,3 @@ bool config_apply(struct config_ctx *x, const struct config_entry *e, const stru
     }
     return false;
 }
-
