@@ -398,6 +398,13 @@ static cJSON *parse(struct config_ctx *x, char *text, size_t len)
     size_t at = 0, line, col;
     const char *what = NULL;
     char *nul = memchr(text, '\0', len);
+    /* columns count characters, so they come from the text before comments became spaces */
+    char *orig = malloc(len + 1);
+    if (!orig) {
+        config_fail(x, NULL, "out of memory; fix: none");
+        return NULL;
+    }
+    memcpy(orig, text, len + 1);
     size_t open_comment = config_strip_comments(text, len);
     if (nul) {
         at = (size_t)(nul - text);
@@ -407,7 +414,7 @@ static cJSON *parse(struct config_ctx *x, char *text, size_t len)
         what = "comment not closed; fix: end it with */";
     } else if (!config_json_syntax(text, len, &at, &what)) {
         struct buf *b = config_problem(x, NULL);
-        config_line_col(text, at, &line, &col);
+        config_line_col(orig, at, &line, &col);
         buf_truncate(b, b->len - 2);
         size_t n = strcspn(text + at, "\r\n");
         while (n && text[at + n - 1] == ' ')
@@ -420,16 +427,19 @@ static cJSON *parse(struct config_ctx *x, char *text, size_t len)
         }
         buf_puts(b, what);
         config_done(x);
+        free(orig);
         return NULL;
     }
     if (what) {
         struct buf *b = config_problem(x, NULL);
-        config_line_col(text, at, &line, &col);
+        config_line_col(orig, at, &line, &col);
         buf_truncate(b, b->len - 2);
         buf_printf(b, ":%zu:%zu: %s", line, col, what);
         config_done(x);
+        free(orig);
         return NULL;
     }
+    free(orig);
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root)
         config_fail(x, NULL, "cannot parse the JSON (out of memory?); fix: none");

@@ -371,7 +371,11 @@ bool config_apply(struct config_ctx *x, const struct config_entry *e, const stru
             return true;
         }
         config_fail(x, e->key, "expected true or false, got %s; fix: write true or false%s",
-                    json_kind(v), cJSON_IsString(v) ? " without quotes" : "");
+                    json_kind(v),
+                    cJSON_IsString(v) &&
+                            (!strcmp(v->valuestring, "true") || !strcmp(v->valuestring, "false"))
+                        ? " without quotes"
+                        : "");
         return false;
     case CT_ENUM:
         return apply_enum(x, e, v);
