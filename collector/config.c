@@ -17,10 +17,9 @@
 #include <unistd.h>
 
 #define MAX_FILE_BYTES (1024 * 1024)
-#define MAX_SECRET_BYTES (64 * 1024)
 #define MAX_KEY 128
 
-static size_t entry_index(const char *key)
+size_t config_entry_index(const char *key)
 {
     for (size_t i = 0; i < config_table_len; i++)
         if (strcmp(config_table[i].key, key) == 0)
@@ -154,7 +153,7 @@ static void walk(struct config_ctx *x, const cJSON *obj, const char *section)
     cJSON_ArrayForEach(v, obj)
     {
         struct buf path;
-        buf_init(&path, 4096);
+        buf_init(&path, MAX_FILE_BYTES);
         if (*section)
             buf_printf(&path, "%s.", section);
         buf_puts(&path, v->string);
@@ -162,14 +161,13 @@ static void walk(struct config_ctx *x, const cJSON *obj, const char *section)
         bool dup = false;
         for (const cJSON *o = obj->child; o != v && !dup; o = o->next)
             dup = strcmp(o->string, v->string) == 0;
-        size_t i = entry_index(key);
+        size_t i = config_entry_index(key);
         if (dup) {
             config_fail(x, key, "duplicate key; fix: keep only one \"%s\" in %s%s", v->string,
                         *section ? "section " : "the top level", section);
             if (i < config_table_len)
                 x->bad[i] = true;
         } else if (i < config_table_len) {
-            x->given[i] = true;
             x->bad[i] = !config_apply(x, &config_table[i], v);
         } else if (is_section(key)) {
             if (cJSON_IsObject(v))
@@ -184,173 +182,6 @@ static void walk(struct config_ctx *x, const cJSON *obj, const char *section)
     }
 }
 
-static const struct config_entry *entry_of(const char *key)
-{
-    return &config_table[entry_index(key)];
-}
-
-static bool ok(const struct config_ctx *x, const char *key)
-{
-    return !x->bad[entry_index(key)];
-}
-
-static const char *str(const struct config_ctx *x, const char *key)
-{
-    return *(char *const *)((const char *)x->cfg + entry_of(key)->offset);
-}
-
-static void check_order(struct config_ctx *x, const char *lo_key, const char *hi_key, int lo,
-                        int hi)
-{
-    if (ok(x, lo_key) && ok(x, hi_key) && hi < lo)
-        config_fail(x, hi_key, "%d is less than %s (%d); fix: raise it to at least %d or lower %s",
-                    hi, lo_key, lo, lo, lo_key);
-}
-
-/* At most one of two keys; returns false when both are set. */
-static bool one_of(struct config_ctx *x, const char *a, const char *b)
-{
-    if (!str(x, a) || !str(x, b))
-        return true;
-    config_fail(x, b, "set together with %s; fix: keep only one of the two", a);
-    x->bad[entry_index(b)] = true;
-    return false;
-}
-
-static void rules(struct config_ctx *x)
-{
-    struct config *c = x->cfg;
-    check_order(x, "mqtt.reconnect_min_s", "mqtt.reconnect_max_s", c->mqtt.reconnect_min_s,
-                c->mqtt.reconnect_max_s);
-    check_order(x, "influx.retry_min_ms", "influx.retry_max_ms", c->influx.retry_min_ms,
-                c->influx.retry_max_ms);
-    if (ok(x, "wal.segment_bytes") && ok(x, "wal.max_bytes") &&
-        c->wal.max_bytes / 2 < c->wal.segment_bytes)
-        config_fail(x, "wal.max_bytes",
-                    "%lld is less than twice wal.segment_bytes (%lld); fix: raise it to at "
-                    "least %lld or lower wal.segment_bytes",
-                    (long long)c->wal.max_bytes, (long long)c->wal.segment_bytes,
-                    (long long)c->wal.segment_bytes * 2);
-
-    one_of(x, "mqtt.password_file", "mqtt.password_env");
-    one_of(x, "influx.password_file", "influx.password_env");
-    one_of(x, "influx.token_file", "influx.token_env");
-    if ((str(x, "mqtt.password_file") || str(x, "mqtt.password_env")) && !c->mqtt.username)
-        config_fail(x, "mqtt.username",
-                    "not set, but a password is; fix: set mqtt.username (MQTT sends a password "
-                    "only with a user name)");
-    if ((str(x, "influx.password_file") || str(x, "influx.password_env")) && !c->influx.username)
-        config_fail(x, "influx.username",
-                    "not set, but a password is; fix: set influx.username or remove the password");
-
-    if (!c->mqtt.tls_cert_file != !c->mqtt.tls_key_file)
-        config_fail(x, c->mqtt.tls_cert_file ? "mqtt.tls.key_file" : "mqtt.tls.cert_file",
-                    "missing, but %s is set; fix: set both or neither",
-                    c->mqtt.tls_cert_file ? "mqtt.tls.cert_file" : "mqtt.tls.key_file");
-    static const char *const tls_keys[] = {"mqtt.tls.ca_file", "mqtt.tls.cert_file",
-                                           "mqtt.tls.key_file"};
-    const char *u = c->mqtt.url;
-    bool tls_url =
-        !strncmp(u, "ssl://", 6) || !strncmp(u, "mqtts://", 8) || !strncmp(u, "wss://", 6);
-    for (size_t i = 0; i < 3 && ok(x, "mqtt.url") && !tls_url; i++) {
-        if (str(x, tls_keys[i])) {
-            config_fail(x, tls_keys[i],
-                        "set, but mqtt.url does not use TLS; fix: use an ssl://, mqtts:// or "
-                        "wss:// URL, or remove the mqtt.tls keys");
-            break;
-        }
-    }
-
-    if (c->influx.api == INFLUX_API_V1 && ok(x, "influx.api") &&
-        (!c->influx.database || !*c->influx.database))
-        config_fail(x, "influx.database",
-                    "required with influx.api v1; fix: set it, e.g. "
-                    "\"lifeline\"");
-    if (c->influx.api == INFLUX_API_V2 && !c->influx.bucket)
-        config_fail(x, "influx.bucket",
-                    "required with influx.api v2; fix: set it, e.g. "
-                    "\"lifeline\"");
-}
-
-/* Reads a secret file into *out (one trailing newline removed). 0 or a negative errno. */
-static int read_secret(const char *path, char **out)
-{
-    int rc = 0;
-    char *data = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        rc = -errno;
-        goto close_fd;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_size > MAX_SECRET_BYTES) {
-        rc = S_ISREG(st.st_mode) ? -EFBIG : -EISDIR;
-        goto close_fd;
-    }
-    if (!(data = malloc((size_t)st.st_size + 1))) {
-        rc = -ENOMEM;
-        goto close_fd;
-    }
-    size_t n = 0;
-    for (ssize_t r; n < (size_t)st.st_size; n += (size_t)r) {
-        r = read(fd, data + n, (size_t)st.st_size - n);
-        if (r < 0 && errno == EINTR)
-            r = 0;
-        else if (r < 0) {
-            rc = -errno;
-            goto free_data;
-        } else if (r == 0)
-            break;
-    }
-    data[n] = '\0';
-    if (n && data[n - 1] == '\n')
-        data[--n] = '\0';
-    if (n && data[n - 1] == '\r')
-        data[--n] = '\0';
-    *out = data;
-    data = NULL;
-free_data:
-    free(data);
-close_fd:
-    close(fd);
-    return rc;
-}
-
-static void secret(struct config_ctx *x, const char *file_key, const char *env_key, char **dest)
-{
-    const char *file = str(x, file_key), *env = str(x, env_key);
-    if (!ok(x, file_key) || !ok(x, env_key) || (!file && !env))
-        return;
-    struct buf *b;
-    if (file) {
-        int rc = read_secret(file, dest);
-        if (rc == 0 && !**dest)
-            rc = -ENODATA;
-        if (rc == 0)
-            return;
-        b = config_problem(x, file_key);
-        buf_puts(b, "cannot read ");
-        config_put_quoted(b, file);
-        buf_printf(b, ": %s; fix: %s",
-                   rc == -ENODATA  ? "the file is empty"
-                   : rc == -EISDIR ? "not a regular file"
-                   : rc == -EFBIG  ? "larger than 64 KiB"
-                                   : strerror(-rc),
-                   "put the secret in it and make it readable by the service user only");
-        config_done(x);
-        return;
-    }
-    const char *v = getenv(env);
-    if (v && *v && config_set_string(dest, v) == 0)
-        return;
-    config_fail(x, env_key,
-                "environment variable %s is %s; fix: set it in the service's "
-                "environment, or use %s instead",
-                env, v ? "empty" : "not set", file_key);
-}
-
 /* Reads the whole file; 0 or a negative errno (-EFBIG past MAX_FILE_BYTES). */
 static int read_file(const char *path, char **out, size_t *len)
 {
@@ -361,8 +192,12 @@ static int read_file(const char *path, char **out, size_t *len)
     if (fd < 0)
         return -errno;
     struct stat st;
-    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-        rc = S_ISDIR(st.st_mode) ? -EISDIR : -errno;
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+        goto close_fd;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = -EISDIR;
         goto close_fd;
     }
     char chunk[8192];
@@ -442,7 +277,9 @@ static cJSON *parse(struct config_ctx *x, char *text, size_t len)
     free(orig);
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root)
-        config_fail(x, NULL, "cannot parse the JSON (out of memory?); fix: none");
+        config_fail(x, NULL,
+                    "cannot parse the JSON; fix: check it with a JSON validator "
+                    "such as `python3 -m json.tool`");
     else if (!cJSON_IsObject(root)) {
         config_fail(x, NULL,
                     "the top level is not an object; fix: write the settings inside "
@@ -477,10 +314,8 @@ int config_load(const char *path, struct config **out, struct buf *errors)
     if (!(root = parse(&x, text, len)))
         goto done;
     walk(&x, root, "");
-    rules(&x);
-    secret(&x, "mqtt.password_file", "mqtt.password_env", &c->mqtt.password);
-    secret(&x, "influx.password_file", "influx.password_env", &c->influx.password);
-    secret(&x, "influx.token_file", "influx.token_env", &c->influx.token);
+    config_check_rules(&x);
+    config_read_secrets(&x);
 done:
     cJSON_Delete(root);
     free(text);

@@ -94,6 +94,22 @@ static bool is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
+static const char *const lone_surrogate =
+    "\\u escape of half a UTF-16 surrogate pair; fix: write the character itself in UTF-8";
+
+/* The value of the four hex digits after "\\u" at p->s[at], or 0x10000 when they are not. */
+static unsigned hex4(const struct parser *p, size_t at)
+{
+    unsigned v = 0;
+    for (size_t k = 2; k < 6; k++) {
+        if (at + k >= p->len || !is_hex(p->s[at + k]))
+            return 0x10000;
+        char c = p->s[at + k];
+        v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
 static bool parse_string(struct parser *p)
 {
     size_t start = p->pos++;
@@ -112,11 +128,23 @@ static bool parse_string(struct parser *p)
                 break;
             char e = p->s[p->pos + 1];
             if (e == 'u') {
-                for (size_t k = 2; k < 6; k++)
-                    if (p->pos + k >= p->len || !is_hex(p->s[p->pos + k]))
-                        return fail(p, p->pos,
-                                    "invalid \\u escape; fix: write \\u and four hex digits");
+                unsigned u = hex4(p, p->pos);
+                if (u > 0xFFFF)
+                    return fail(p, p->pos,
+                                "invalid \\u escape; fix: write \\u and four hex digits");
                 p->pos += 6;
+                /* cJSON refuses a UTF-16 surrogate that is not part of a pair */
+                if (u >= 0xDC00 && u <= 0xDFFF)
+                    return fail(p, p->pos - 6, lone_surrogate);
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    unsigned lo =
+                        p->pos + 1 < p->len && p->s[p->pos] == '\\' && p->s[p->pos + 1] == 'u'
+                            ? hex4(p, p->pos)
+                            : 0x10000;
+                    if (lo < 0xDC00 || lo > 0xDFFF)
+                        return fail(p, p->pos - 6, lone_surrogate);
+                    p->pos += 6;
+                }
                 continue;
             }
             if (!strchr("\"\\/bfnrt", e) || e == '\0')

@@ -1,8 +1,9 @@
 /*
  * config_table: the internals of the config module, shared by its files:
- * config.c (loading, rules between keys, secrets), config_table.c (the table
- * of keys and checks of single values), config_value.c (one value against its
- * entry), config_json.c (comments and JSON syntax errors) and config_doc.c
+ * config.c (reading, walking the tree, unknown keys), config_rules.c (rules
+ * between keys, secrets), config_table.c (the table of keys and checks of
+ * single values), config_value.c (one value against its entry),
+ * config_json.c (comments and JSON syntax errors) and config_doc.c
  * (reference and summary). Only the config module includes this header;
  * everyone else uses config.h.
  */
@@ -65,8 +66,7 @@ struct config_ctx {
     struct buf line;    /* one error line, appended whole so a full `errors` never cuts one */
     int count;          /* errors so far */
     struct config *cfg;
-    bool given[CONFIG_MAX_ENTRIES]; /* the key was in the file */
-    bool bad[CONFIG_MAX_ENTRIES];   /* the key had an error of its own */
+    bool bad[CONFIG_MAX_ENTRIES]; /* the key had an error of its own */
 };
 
 /*
@@ -91,6 +91,20 @@ void config_free_fields(struct config *c);
  */
 bool config_apply(struct config_ctx *x, const struct config_entry *e, const struct cJSON *v);
 
+/* Index of `key` in config_table, or config_table_len when there is no such key. */
+size_t config_entry_index(const char *key);
+/*
+ * Reports what is wrong between keys (e.g. reconnect_max_s < reconnect_min_s,
+ * cert_file without key_file, api v2 without bucket); keys that had errors
+ * of their own are not judged again.
+ */
+void config_check_rules(struct config_ctx *x);
+/*
+ * Reads each password and token from its *_file (one trailing newline
+ * removed) or *_env into x->cfg; a missing, unreadable or empty one is an
+ * error naming the key.
+ */
+void config_read_secrets(struct config_ctx *x);
 /* Appends s in single quotes, control bytes as \xNN, cut after 80 bytes with "...". */
 int config_put_quoted(struct buf *b, const char *s);
 /* True for a valid MQTT topic filter ('#' only as the last level, '+' only as a whole level). */

@@ -26,12 +26,13 @@ struct buf *config_problem(struct config_ctx *x, const char *key)
     buf_reset(&x->line);
     buf_printf(&x->line, "%s: ", x->file);
     if (key) {
-        for (const char *p = key; *p; p++)
+        const char *p;
+        for (p = key; *p && p - key < 200; p++)
             if ((unsigned char)*p < 0x20)
                 buf_printf(&x->line, "\\x%02x", (unsigned char)*p);
             else
                 buf_putc(&x->line, *p);
-        buf_puts(&x->line, ": ");
+        buf_puts(&x->line, *p ? "...: " : ": ");
     }
     return &x->line;
 }
@@ -204,6 +205,21 @@ static bool apply_number(struct config_ctx *x, const struct config_entry *e, con
     return true;
 }
 
+/* No control characters: no setting needs one, and they hide in error messages and logs. */
+static bool plain_text(struct config_ctx *x, const char *key, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            struct buf *b = config_problem(x, key);
+            config_put_quoted(b, s);
+            buf_puts(b, " contains a control character; fix: remove it");
+            config_done(x);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* A readable regular file: 0, or a negative errno (-EISDIR for anything else than a file). */
 static int probe_file(const char *path)
 {
@@ -225,6 +241,8 @@ static bool apply_string(struct config_ctx *x, const struct config_entry *e, con
     }
     const char *s = v->valuestring;
     struct buf *b;
+    if (!plain_text(x, e->key, s))
+        return false;
     if (!*s && ((e->flags & CF_NONEMPTY) || !e->def_str)) {
         if (e->flags & CF_NONEMPTY)
             config_fail(x, e->key,
@@ -320,6 +338,8 @@ static bool apply_list(struct config_ctx *x, const struct config_entry *e, const
         if (!cJSON_IsString(item)) {
             config_fail(x, key, "expected a string, got %s; fix: put the value in double quotes",
                         json_kind(item));
+            ok = false;
+        } else if (!plain_text(x, key, item->valuestring)) {
             ok = false;
         } else if (e->check && !e->check(item->valuestring, config_problem(x, key))) {
             config_done(x);

@@ -511,6 +511,15 @@ static void test_comments_and_syntax(void **state)
     assert_string_equal(errs(), "lifeline.json: the top level is not an object; fix: write the "
                                 "settings inside { ... }\n");
     assert_int_equal(load("\xEF\xBB\xBF{}"), 0); /* a byte order mark is fine */
+    assert_int_equal(load("{\"a\": \"\\ud800\"}"), 1);
+    assert_string_equal(errs(), "lifeline.json:1:8: invalid JSON near '\\ud800\"}': \\u escape of "
+                                "half a UTF-16 surrogate pair; fix: write the character itself in "
+                                "UTF-8\n");
+    assert_int_equal(load("{\"mqtt\": {\"client_id\": \"\\ud83d\\ude00\", \"url\": "
+                          "\"tcp://\\u0001h\"}}"),
+                     1);
+    assert_string_equal(errs(), "lifeline.json: mqtt.url: 'tcp://\\x01h' contains a control "
+                                "character; fix: remove it\n");
 }
 
 static void test_duplicate_key(void **state)
