@@ -87,7 +87,18 @@ struct config {
 int config_load(const char *path, struct config **out, struct buf *errors);
 /* Frees everything; accepts NULL. */
 void config_free(struct config *c);
-/* Writes the Markdown reference of every key (docs/configuration.md). */
+/*
+ * Writes the Markdown reference of every key, one table per section
+ * (| key | type | default | range/values | description |), generated from the
+ * table of keys. docs/configuration.md holds exactly this text after its
+ * "<!-- generated: lifeline help config -->" line; a unit test compares them.
+ */
 void config_write_reference(FILE *out);
+/*
+ * Appends the one line `lifeline check` prints for a usable configuration,
+ * "ok: FILE: mqtt URL (N topics, qos Q) -> influx v1 URL/DATABASE, http
+ * LISTEN, data_dir DIR" (no secrets, no trailing newline). 0, -E2BIG, -ENOMEM.
+ */
+int config_summary(const struct config *c, struct buf *out);
 
 #endif

@@ -1,0 +1,339 @@
+/*
+ * The one table of configuration keys (after Fluent Bit's config map) and
+ * the checks of single string values. Loading, cross-key rules and the
+ * Markdown reference all read this table: a key is added here and nowhere
+ * else. Key names are a contract with users and tests; never rename one.
+ */
+#include "config.h"
+#include "config_table.h"
+#include "numparse.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#define OFF(field) offsetof(struct config, field)
+
+int config_put_quoted(struct buf *b, const char *s)
+{
+    int rc = buf_putc(b, '\'');
+    size_t i;
+    for (i = 0; s[i] && i < 80 && rc == 0; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f || c == '\'' || c == '\\')
+            rc = buf_printf(b, "\\x%02x", c);
+        else
+            rc = buf_putc(b, (char)c);
+    }
+    if (rc == 0 && s[i])
+        rc = buf_puts(b, "...");
+    return rc ? rc : buf_putc(b, '\'');
+}
+
+static bool has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* scheme://host[:port][/path] with one of `schemes`; no user:password@ part. */
+static bool check_url(const char *v, const char *const *schemes, const char *list,
+                      const char *example, const char *cred_keys, struct buf *msg)
+{
+    const char *rest = NULL;
+    for (size_t i = 0; schemes[i] && !rest; i++)
+        if (has_prefix(v, schemes[i]))
+            rest = v + strlen(schemes[i]);
+    if (!rest) {
+        config_put_quoted(msg, v);
+        buf_printf(msg, " does not start with %s; fix: write it as %s", list, example);
+        return false;
+    }
+    size_t hostlen = strcspn(rest, "/?#");
+    if (hostlen == 0 || rest[0] == ':') {
+        config_put_quoted(msg, v);
+        buf_printf(msg, " has no host; fix: write it as %s", example);
+        return false;
+    }
+    if (memchr(rest, '@', hostlen)) {
+        buf_printf(msg, "credentials in the URL; fix: remove the user:password@ part and use %s",
+                   cred_keys);
+        return false;
+    }
+    return true;
+}
+
+static bool check_mqtt_url(const char *v, struct buf *msg)
+{
+    static const char *const schemes[] = {"tcp://", "mqtt://", "ssl://", "mqtts://",
+                                          "ws://",  "wss://",  NULL};
+    return check_url(v, schemes, "tcp://, mqtt://, ssl://, mqtts://, ws:// or wss://",
+                     "'tcp://broker.example:1883' or 'ssl://broker.example:8883'",
+                     "mqtt.username and mqtt.password_file", msg);
+}
+
+static bool check_http_url(const char *v, struct buf *msg)
+{
+    static const char *const schemes[] = {"http://", "https://", NULL};
+    return check_url(v, schemes, "http:// or https://", "'http://influxdb.example:8086'",
+                     "influx.username with influx.password_file, or influx.token_file", msg);
+}
+
+static bool check_client_id(const char *v, struct buf *msg)
+{
+    if (strpbrk(v, "+#")) {
+        config_put_quoted(msg, v);
+        buf_puts(msg, " contains '+' or '#'; fix: use letters, digits, '-' and '_' only, e.g. "
+                      "'lifeline-district1'");
+        return false;
+    }
+    if (strlen(v) > 65535) {
+        buf_puts(msg, "longer than 65535 bytes; fix: use a short name such as "
+                      "'lifeline-district1'");
+        return false;
+    }
+    return true;
+}
+
+bool config_check_topic_filter(const char *v, struct buf *msg)
+{
+    const char *problem = NULL;
+    if (!*v)
+        problem = "is empty; fix: write a filter such as 'lifeline/#'";
+    else if (strlen(v) > 65535)
+        problem = "is longer than 65535 bytes; fix: shorten it";
+    for (const char *p = v; *p && !problem; p++) {
+        bool level_start = p == v || p[-1] == '/';
+        bool level_end = p[1] == '\0' || p[1] == '/';
+        if (*p == '#' && !(level_start && p[1] == '\0'))
+            problem = "uses '#' other than as the whole last level; fix: write 'a/b/#' to "
+                      "match everything below a/b";
+        else if (*p == '+' && !(level_start && level_end))
+            problem = "uses '+' other than as a whole level; fix: write 'a/+/c' to match one "
+                      "level";
+    }
+    if (!problem)
+        return true;
+    buf_puts(msg, "topic filter ");
+    config_put_quoted(msg, v);
+    buf_printf(msg, " %s", problem);
+    return false;
+}
+
+static bool check_topic_template(const char *v, struct buf *msg)
+{
+    static const char *const names[] = {"{district}", "{category}", "{device}"};
+    int seen[3] = {0, 0, 0};
+    for (const char *p = strchr(v, '{'); p; p = strchr(p + 1, '{')) {
+        size_t i;
+        for (i = 0; i < 3 && !has_prefix(p, names[i]); i++)
+            ;
+        size_t n = i < 3 ? strlen(names[i]) : 0;
+        if (i == 3 || (p != v && p[-1] != '/') || (p[n] != '\0' && p[n] != '/')) {
+            config_put_quoted(msg, v);
+            buf_puts(msg, " has a placeholder that is unknown or not a whole level; fix: use "
+                          "{district}, {category} and {device}, each as a whole level, e.g. "
+                          "'lifeline/{district}/{category}/{device}'");
+            return false;
+        }
+        seen[i]++;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        if (seen[i] > 1 || (i > 0 && seen[i] == 0)) {
+            config_put_quoted(msg, v);
+            buf_printf(msg,
+                       " %s %s; fix: use {category} and {device} once each, e.g. "
+                       "'lifeline/{district}/{category}/{device}'",
+                       seen[i] ? "repeats" : "lacks", names[i]);
+            return false;
+        }
+    }
+    if (strpbrk(v, "+#")) {
+        config_put_quoted(msg, v);
+        buf_puts(msg, " contains '+' or '#'; fix: name each level with a placeholder or a "
+                      "literal, the subscription is mqtt.topics");
+        return false;
+    }
+    return true;
+}
+
+static bool check_env_name(const char *v, struct buf *msg)
+{
+    bool ok = (*v >= 'A' && *v <= 'Z') || (*v >= 'a' && *v <= 'z') || *v == '_';
+    for (const char *p = v; *p && ok; p++)
+        ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '_' ||
+             (*p >= '0' && *p <= '9');
+    if (!ok) {
+        config_put_quoted(msg, v);
+        buf_puts(msg, " is not an environment variable name; fix: give the variable's name "
+                      "(letters, digits, '_'), not its value, e.g. 'LIFELINE_MQTT_PASSWORD'");
+    }
+    return ok;
+}
+
+static bool check_listen(const char *v, struct buf *msg)
+{
+    if (!*v)
+        return true; /* disabled */
+    const char *colon = strrchr(v, ':');
+    bool ok = colon && colon != v;
+    if (ok && v[0] == '[') {
+        char host[INET6_ADDRSTRLEN];
+        size_t n = (size_t)(colon - v);
+        struct in6_addr a6;
+        ok = n >= 3 && v[n - 1] == ']' && n - 2 < sizeof host;
+        if (ok) {
+            memcpy(host, v + 1, n - 2);
+            host[n - 2] = '\0';
+            ok = inet_pton(AF_INET6, host, &a6) == 1;
+        }
+    } else if (ok) {
+        ok = memchr(v, ':', (size_t)(colon - v)) == NULL && !strpbrk(v, " /[]");
+    }
+    int64_t port;
+    if (ok)
+        ok = num_parse_i64(colon + 1, strlen(colon + 1), 1, 65535, &port) == 0;
+    if (!ok) {
+        config_put_quoted(msg, v);
+        buf_puts(msg, " is not host:port; fix: write '127.0.0.1:8080', '0.0.0.0:8080' (all "
+                      "interfaces), '[::1]:8080' (IPv6, in brackets), port 1..65535, or '' to "
+                      "turn the server off");
+    }
+    return ok;
+}
+
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const influx_apis[] = {"v1", "v2", NULL}; /* order of enum influx_api */
+
+/* clang-format off */
+#define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
+#define PATH(k, f, def, fl, help) {k, CT_PATH, OFF(f), 0, def, 0, 0, 0, NULL, fl, NULL, NULL, help}
+#define INT(k, f, def, lo, hi, note, help) {k, CT_INT, OFF(f), 0, NULL, def, lo, hi, NULL, 0, NULL, note, help}
+#define I64(k, f, def, lo, hi, note, help) {k, CT_INT64, OFF(f), 0, NULL, def, lo, hi, NULL, 0, NULL, note, help}
+#define BOOL(k, f, def, help) {k, CT_BOOL, OFF(f), 0, NULL, def, 0, 0, NULL, 0, NULL, NULL, help}
+#define ENUM(k, f, def, vals, fl, help) {k, CT_ENUM, OFF(f), 0, def, 0, 0, 0, vals, fl, NULL, NULL, help}
+
+const struct config_entry config_table[] = {
+    PATH("data_dir", data_dir, "/var/lib/lifeline", CF_NONEMPTY,
+         "Directory for the write-ahead log and the alert state. Absolute path; it must be "
+         "writable by the service user."),
+    ENUM("log.level", log_level, "info", log_levels, CF_ENUM_NAME,
+         "Most verbose level written to stderr. `debug` logs every message; use it for "
+         "troubleshooting only."),
+
+    STR("mqtt.url", mqtt.url, "tcp://127.0.0.1:1883", CF_NONEMPTY, check_mqtt_url, "`tcp://`, `mqtt://`, `ssl://`, `mqtts://`, `ws://`, `wss://`",
+        "Broker as scheme://host:port. `tcp://` and `mqtt://` are plain MQTT, `ssl://` and "
+        "`mqtts://` MQTT over TLS (see mqtt.tls), `ws://` and `wss://` MQTT over WebSocket. "
+        "No credentials in the URL: use mqtt.username and mqtt.password_file."),
+    STR("mqtt.client_id", mqtt.client_id, "lifeline", CF_NONEMPTY, check_client_id, "non-empty, no `+` or `#`",
+        "MQTT client identifier. The daemon keeps a persistent session (clean session off), "
+        "so the broker holds its subscriptions and queues QoS 1 messages while it is away; "
+        "that only works when the id stays the same across restarts. It must also be unique "
+        "per instance: two clients with one id keep disconnecting each other. No `+` or `#`, "
+        "at most 65535 bytes."),
+    {"mqtt.topics", CT_STRLIST, OFF(mqtt.topics), OFF(mqtt.ntopics), "lifeline/#", 0, 1,
+     CONFIG_MAX_TOPICS, NULL, 0, config_check_topic_filter, NULL,
+     "Topic filters to subscribe to, a JSON array of 1 to 32 strings. `+` matches one whole "
+     "level, `#` everything below and only as the last level. Several instances share the "
+     "load with `$share/GROUP/FILTER`."},
+    INT("mqtt.qos", mqtt.qos, 1, 0, 2, NULL,
+        "Subscription QoS. 1 (at least once) is what the write-ahead log is built for; with 0 "
+        "the broker may drop messages."),
+    STR("mqtt.topic_template", mqtt.topic_template, "lifeline/{district}/{category}/{device}",
+        CF_NONEMPTY, check_topic_template, "contains `{category}` and `{device}`",
+        "Which levels of a message's topic name its district, category and device: "
+        "`{district}`, `{category}` and `{device}` each stand for one whole level, other "
+        "levels must match literally. `{category}` and `{device}` are required."),
+    STR("mqtt.username", mqtt.username, NULL, 0, NULL, NULL,
+        "User name for the broker; unset connects without credentials."),
+    PATH("mqtt.password_file", mqtt.password_file, NULL, 0,
+         "Absolute path of a file holding the broker password (one trailing newline is "
+         "removed); make it readable by the service user only. Needs mqtt.username; at most "
+         "one of mqtt.password_file and mqtt.password_env."),
+    STR("mqtt.password_env", mqtt.password_env, NULL, 0, check_env_name, "variable name",
+        "Name of an environment variable holding the broker password, e.g. set by the "
+        "systemd unit's `EnvironmentFile=`."),
+    INT("mqtt.keepalive_s", mqtt.keepalive_s, 30, 5, 3600, NULL,
+        "Seconds between keepalive pings; a dead connection is noticed after about 1.5 times "
+        "this."),
+    INT("mqtt.reconnect_min_s", mqtt.reconnect_min_s, 1, 1, 3600, NULL,
+        "First delay before reconnecting to the broker; it doubles after each failure up to "
+        "mqtt.reconnect_max_s."),
+    INT("mqtt.reconnect_max_s", mqtt.reconnect_max_s, 60, 1, 3600, "at least mqtt.reconnect_min_s",
+        "Longest delay between two reconnection attempts."),
+    I64("mqtt.max_payload", mqtt.max_payload, 65536, 16, 268435455, NULL,
+        "Largest message payload in bytes that is decoded; a larger one is quarantined with "
+        "reason `too_large`."),
+    PATH("mqtt.tls.ca_file", mqtt.tls_ca_file, NULL, CF_READABLE,
+         "PEM file of the certificate authorities for the broker's certificate; unset uses "
+         "the system's trust store. Used with `ssl://`, `mqtts://` and `wss://` only."),
+    PATH("mqtt.tls.cert_file", mqtt.tls_cert_file, NULL, CF_READABLE,
+         "PEM client certificate, for brokers that authenticate clients by certificate; set "
+         "together with mqtt.tls.key_file."),
+    PATH("mqtt.tls.key_file", mqtt.tls_key_file, NULL, CF_READABLE,
+         "PEM private key (unencrypted) of mqtt.tls.cert_file."),
+    BOOL("mqtt.tls.verify", mqtt.tls_verify, 1,
+         "Verify the broker's certificate and host name. Turn it off for tests only: without "
+         "it anyone on the path can read and forge telemetry."),
+
+    STR("influx.url", influx.url, "http://127.0.0.1:8086", CF_NONEMPTY, check_http_url, "`http://`, `https://`",
+        "Base URL of InfluxDB 1.x/2.x or VictoriaMetrics, `http://` or `https://`. A path is "
+        "kept as a prefix, e.g. `http://vminsert:8480/insert/0/influx` for a VictoriaMetrics "
+        "cluster."),
+    ENUM("influx.api", influx.api, "v1", influx_apis, 0,
+         "`v1` writes to /write with influx.database (InfluxDB 1.x, VictoriaMetrics); `v2` "
+         "writes to /api/v2/write with influx.org and influx.bucket and the token from "
+         "influx.token_file or influx.token_env."),
+    STR("influx.database", influx.database, "lifeline", 0, NULL, "required with `v1`",
+        "Database to write to; required with api `v1`."),
+    STR("influx.retention_policy", influx.retention_policy, NULL, 0, NULL, NULL,
+        "Retention policy for api `v1`; unset uses the database's default."),
+    STR("influx.username", influx.username, NULL, 0, NULL, NULL,
+        "User name for api `v1`; unset writes without authentication."),
+    PATH("influx.password_file", influx.password_file, NULL, 0,
+         "Absolute path of a file holding the password of influx.username (one trailing "
+         "newline is removed). At most one of influx.password_file and influx.password_env."),
+    STR("influx.password_env", influx.password_env, NULL, 0, check_env_name, "variable name",
+        "Name of an environment variable holding the password of influx.username."),
+    STR("influx.org", influx.org, NULL, 0, NULL, NULL, "Organization (name or id) for api `v2`."),
+    STR("influx.bucket", influx.bucket, NULL, 0, NULL, "required with `v2`", "Bucket for api `v2`; required with `v2`."),
+    PATH("influx.token_file", influx.token_file, NULL, 0,
+         "Absolute path of a file holding the API token for api `v2` (one trailing newline is "
+         "removed). At most one of influx.token_file and influx.token_env."),
+    STR("influx.token_env", influx.token_env, NULL, 0, check_env_name, "variable name",
+        "Name of an environment variable holding the API token for api `v2`."),
+    INT("influx.batch_lines", influx.batch_lines, 5000, 1, 100000, NULL,
+        "A batch is sent once it holds this many lines, ..."),
+    I64("influx.batch_bytes", influx.batch_bytes, 8388608, 1024, 268435456, NULL,
+        "... or this many bytes of line protocol (before gzip), ..."),
+    INT("influx.batch_age_ms", influx.batch_age_ms, 1000, 10, 60000, NULL,
+        "... or when its oldest line has waited this many milliseconds."),
+    BOOL("influx.gzip", influx.gzip, 1,
+         "Compress request bodies with gzip; line protocol shrinks about tenfold."),
+    INT("influx.timeout_ms", influx.timeout_ms, 10000, 100, 300000, NULL,
+        "Time limit of one write request, connecting included."),
+    INT("influx.retry_min_ms", influx.retry_min_ms, 100, 1, 60000, NULL,
+        "First delay before retrying a write that failed for a passing reason (timeout, "
+        "connection refused, 5xx, 429); it doubles up to influx.retry_max_ms, and a "
+        "Retry-After header is honoured."),
+    INT("influx.retry_max_ms", influx.retry_max_ms, 30000, 1, 600000,
+        "at least influx.retry_min_ms", "Longest delay between two write attempts."),
+
+    STR("http.listen", http.listen, "127.0.0.1:8080", 0, check_listen, "`host:port`, `[v6]:port` or `\"\"`",
+        "Address of the HTTP server (/healthz, /metrics, the API): `host:port`, "
+        "`0.0.0.0:8080` for every IPv4 interface, `[::1]:8080` for IPv6. An empty string "
+        "turns the server off."),
+
+    I64("wal.segment_bytes", wal.segment_bytes, 67108864, 65536, 1073741824, NULL,
+        "Size at which the write-ahead log starts a new segment file; a segment is deleted "
+        "once every reading in it is stored or quarantined."),
+    INT("wal.fsync_ms", wal.fsync_ms, 100, 0, 10000, NULL,
+        "Group commit: appended records reach the disk within this many milliseconds, which "
+        "bounds what a power loss can take. 0 fsyncs every record (slow)."),
+    I64("wal.max_bytes", wal.max_bytes, 1073741824, 131072, INT64_C(1) << 50,
+        "at least 2 × wal.segment_bytes",
+        "Disk space the write-ahead log may use; size it for the longest database outage to "
+        "ride out (at 1000 readings/s of about 200 bytes, 1 GiB lasts about 1.5 hours)."),
+};
+/* clang-format on */
+
+const size_t config_table_len = sizeof config_table / sizeof config_table[0];

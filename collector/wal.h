@@ -1,0 +1,154 @@
+/*
+ * wal: the write-ahead log between the MQTT receive thread and the pipeline.
+ *
+ * Paho sends PUBACK before messageArrived runs, so the only durable place for
+ * a message is this log: the callback appends (a memcpy under a mutex) and
+ * returns; a pipeline thread reads records in sequence order, writes them to
+ * the database and commits up to the last sequence number the database (or
+ * the quarantine) took. A restart replays every uncommitted record, in order,
+ * before new ones: delivery is at least once.
+ *
+ * Threads. One group-commit thread, started by wal_open(), writes appended
+ * records to the active segment and fdatasyncs them. wal_append() and
+ * wal_stats() may be called from any thread; wal_read(), wal_commit() and
+ * wal_drop_oldest() from any thread too, but there is one reader: only one
+ * thread calls wal_read(). wal_close() must not race with any other call.
+ *
+ * On disk: DIR/%020<seq>.seg segment files named by their first sequence
+ * number, DIR/commit (the committed sequence number as decimal text, replaced
+ * atomically) and DIR/lock (flock, one process per directory). A record is a
+ * 12-byte header (u32 magic "LWAL", u32 body length, u32 zlib crc32 of the
+ * body) and a body (u64 seq, i64 recv_ms, u16 topic_len, u32 payload_len,
+ * topic bytes, payload bytes), all little endian. Within a segment sequence
+ * numbers are consecutive; they continue across restarts. Segments rotate
+ * before a record would take the active one past segment_bytes.
+ */
+#ifndef LIFELINE_WAL_H
+#define LIFELINE_WAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes a record takes on disk besides its topic and payload. */
+#define WAL_RECORD_OVERHEAD 34
+#define WAL_MAX_TOPIC 65535
+#define WAL_MAX_PAYLOAD (64 * 1024 * 1024)
+
+struct wal;
+
+struct wal_opts {
+    int64_t segment_bytes; /* rotate at this size; <= 0 means 64 MiB */
+    int fsync_ms;          /* group-commit interval; 0 = durable when wal_append returns */
+    int64_t max_bytes;     /* cap on segments plus buffered records; <= 0 = no cap, else at
+                              least 2 * segment_bytes (4 or more is better: the active segment
+                              is never dropped) */
+};
+
+/* One record as wal_read() hands it out. The pointers are into the log's read
+ * buffer: valid until the next wal_read() or wal_close(). topic is not
+ * NUL-terminated. */
+struct wal_record {
+    uint64_t seq;
+    int64_t recv_ms;
+    const char *topic;
+    size_t topic_len;
+    const char *payload;
+    size_t payload_len;
+};
+
+struct wal_stats {
+    int64_t bytes_on_disk;     /* durable bytes in segment files */
+    int64_t bytes_used;        /* what max_bytes is checked against: disk plus buffered */
+    int64_t segments;          /* segment files */
+    uint64_t records_pending;  /* appended (or replayed) and not committed */
+    int64_t oldest_pending_ms; /* recv_ms of the oldest pending record, 0 when none; may be
+                                  up to WAL_SAMPLE_EVERY records older than the truth */
+    int64_t fsync_last_us;     /* duration of the last write + fdatasync */
+    int64_t fsync_max_us;      /* longest since open */
+    uint64_t replayed_at_open; /* records pending when the log was opened */
+    int64_t corrupt_bytes;     /* bytes skipped (and truncated away) at open or while reading */
+    uint64_t records_dropped;  /* by wal_drop_oldest() */
+    uint64_t last_seq;         /* highest sequence number handed out */
+    uint64_t committed_seq;    /* the commit point */
+    int io_error;              /* 1 while writes fail (appends return -EIO) */
+};
+
+/* Sampling stride of the oldest-pending estimate (see wal_stats.oldest_pending_ms). */
+#define WAL_SAMPLE_EVERY 64
+
+/*
+ * Opens the log in `dir` (created with mode 0750 if missing; its parent must
+ * exist) and starts the group-commit thread. Every record of every segment is
+ * checked (magic, length, CRC, consecutive sequence numbers). At the first bad
+ * record the rest of that segment is truncated away and reported with
+ * log_warn (file, offset, bytes skipped); earlier records are kept, later
+ * segments are still used. Segments that are entirely committed are deleted.
+ * Returns the log or NULL with a one-line reason in err (errlen bytes,
+ * always NUL-terminated when errlen > 0). The caller frees it with
+ * wal_close(). `o` is copied; max_bytes below twice segment_bytes is refused.
+ */
+struct wal *wal_open(const char *dir, const struct wal_opts *o, char *err, size_t errlen);
+
+/*
+ * Writes and fsyncs everything appended, stops the group-commit thread,
+ * closes the files and frees the log. Accepts NULL. If the final write fails
+ * the records stay lost in memory only: a log_error says how many.
+ */
+void wal_close(struct wal *w);
+
+/*
+ * Copies one message into the log and gives it the next sequence number.
+ * Thread safe and cheap: no allocation once the buffers have grown to the
+ * working size. With fsync_ms > 0 the record is durable within about fsync_ms
+ * plus one write and fdatasync; with fsync_ms == 0 it is durable when this
+ * returns 0 (concurrent appenders share one fdatasync).
+ * Returns 0; -EMSGSIZE when topic_len > WAL_MAX_TOPIC or len > WAL_MAX_PAYLOAD;
+ * -ENOSPC when max_bytes would be exceeded (nothing is stored: the caller
+ * applies its policy, e.g. wal_drop_oldest() and try again); -EIO while the
+ * disk refuses writes (nothing is stored), or with fsync_ms == 0 when the
+ * write of this record failed: then the record is kept in memory and retried,
+ * so it may still be delivered later (at least once).
+ * Blocks only with fsync_ms == 0, or when 64 MiB are buffered and not yet
+ * written (the disk is slower than the input).
+ */
+int wal_append(struct wal *w, const char *topic, size_t topic_len, const void *payload, size_t len,
+               int64_t recv_ms);
+
+/*
+ * Hands out the next durable record after the last one read (skipping
+ * committed ones), in sequence order. Single reader. Waits up to timeout_ms
+ * (0 = do not wait). Returns 0 with *rec filled (pointers valid until the next
+ * wal_read() or wal_close()), -EAGAIN when nothing arrived in time, -EIO when
+ * a segment cannot be read.
+ */
+int wal_read(struct wal *w, struct wal_record *rec, int timeout_ms);
+
+/*
+ * Marks every record with sequence number <= seq as done: persists the commit
+ * point (DIR/commit, written to a temporary file, fdatasynced and renamed),
+ * then deletes the segments whose records are all committed, never the one
+ * being appended to. A restart replays only later records. Committing a
+ * number at or below the commit point does nothing.
+ * The file I/O happens outside the lock wal_append() takes.
+ * Returns 0; -EINVAL when seq is beyond the last durable record (one that
+ * wal_read() could have returned); -EIO when the commit point cannot be
+ * written (the in-memory point still advances, segments are kept: a restart
+ * replays more, never less).
+ */
+int wal_commit(struct wal *w, uint64_t seq);
+
+/*
+ * Drop-oldest policy for a full log: deletes the oldest segment (never the
+ * active one), moves the commit point past it and sets *dropped to how many
+ * uncommitted records it held (dropped may be NULL). The reader skips them
+ * even if it was in the middle of that segment. Returns 0, -ENOENT when only
+ * the active segment (or nothing) is left, -EIO when the commit point cannot
+ * be written (the segment is gone all the same; a restart may replay records
+ * of later segments that were committed).
+ */
+int wal_drop_oldest(struct wal *w, uint64_t *dropped);
+
+/* Fills *s with a consistent snapshot. Thread safe. */
+void wal_stats(struct wal *w, struct wal_stats *s);
+
+#endif
