@@ -76,14 +76,40 @@ static int health(void *ctx, struct buf *body)
     return reason ? 503 : 200;
 }
 
+static void gauge(struct buf *b, const char *name, const char *help, double v)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
+}
+
+static void render_wal(const struct wal_stats *ws, struct buf *b)
+{
+    int64_t age = ws->oldest_pending_ms ? ingest_now_ms() - ws->oldest_pending_ms : 0;
+    gauge(b, "lifeline_wal_bytes", "Bytes of write-ahead log on disk", (double)ws->bytes_on_disk);
+    gauge(b, "lifeline_wal_segments", "Write-ahead log segment files", (double)ws->segments);
+    gauge(b, "lifeline_wal_pending_records", "Records not yet in the database or quarantine",
+          (double)ws->records_pending);
+    gauge(b, "lifeline_wal_oldest_pending_seconds", "Age of the oldest pending record",
+          age > 0 ? (double)age / 1000.0 : 0.0);
+    gauge(b, "lifeline_wal_fsync_last_seconds", "Duration of the last write and fdatasync",
+          (double)ws->fsync_last_us / 1e6);
+    gauge(b, "lifeline_wal_fsync_max_seconds", "Longest write and fdatasync since start",
+          (double)ws->fsync_max_us / 1e6);
+    gauge(b, "lifeline_wal_replayed_records", "Records pending when the log was opened",
+          (double)ws->replayed_at_open);
+    gauge(b, "lifeline_wal_corrupt_bytes", "Bytes of damaged log skipped", (double)ws->corrupt_bytes);
+    gauge(b, "lifeline_wal_dropped_records", "Records dropped by the full-log policy",
+          (double)ws->records_dropped);
+    gauge(b, "lifeline_wal_io_error", "1 while writes to the log fail", (double)ws->io_error);
+}
+
 static void render_metrics(void *ctx, struct buf *body)
 {
     struct daemon *d = ctx;
     struct wal_stats ws;
     wal_stats(d->wal, &ws);
-    metrics_set(G_QUEUE_DEPTH, (int64_t)ws.pending_records);
+    metrics_set(G_QUEUE_DEPTH, (int64_t)ws.records_pending);
     metrics_render(body);
-    wal_render_metrics(&ws, body);
+    render_wal(&ws, body);
 }
 
 static int make_dirs(const char *path)
@@ -197,7 +223,7 @@ int daemon_run(const char *config_path)
     wal_stats(d.wal, &ws);
     log_info("daemon", "started version=%s config=%s data_dir=%s wal_pending=%llu",
              LIFELINE_VERSION, config_path, d.cfg->data_dir,
-             (unsigned long long)ws.pending_records);
+             (unsigned long long)ws.records_pending);
     if (pipeline_start(d.pipe) != 0)
         goto out;
 
@@ -215,10 +241,9 @@ int daemon_run(const char *config_path)
     /* Stop taking messages, make what was taken durable, then give the
      * database a bounded time to take it; the rest waits in the WAL. */
     ingest_stop(d.in);
-    wal_flush(d.wal);
     pipeline_stop(d.pipe, DRAIN_MS);
     wal_stats(d.wal, &ws);
-    log_info("daemon", "stopped wal_pending=%llu", (unsigned long long)ws.pending_records);
+    log_info("daemon", "stopped wal_pending=%llu", (unsigned long long)ws.records_pending);
     status = 0;
 out:
     close_parts(&d);
