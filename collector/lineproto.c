@@ -9,15 +9,17 @@
 
 #include "numparse.h"
 
-/* Byte classes. ESC_MEAS / ESC_KEY: escaped with a backslash in the
- * measurement / in tag keys, tag values and field keys. BAD: never written.
- * BS: the backslash itself. AFTER_BS: may not follow a backslash. */
+/* Byte classes. ESC_MEAS / ESC_KEY / ESC_STR: escaped with a backslash in the
+ * measurement / in tag keys, tag values and field keys / in string values.
+ * BAD: never written. BS: the backslash itself. AFTER_BS: may not follow a
+ * backslash in names and tag values. */
 enum {
     C_ESC_MEAS = 1,
     C_ESC_KEY = 2,
     C_BAD = 4,
     C_BS = 8,
     C_AFTER_BS = 16,
+    C_ESC_STR = 32, /* escaped inside a string field value */
 };
 
 static const unsigned char cls[256] = {
@@ -27,8 +29,8 @@ static const unsigned char cls[256] = {
     [','] = C_ESC_MEAS | C_ESC_KEY | C_AFTER_BS,
     [' '] = C_ESC_MEAS | C_ESC_KEY | C_AFTER_BS,
     ['='] = C_ESC_KEY | C_AFTER_BS,
-    ['"'] = C_AFTER_BS,
-    ['\\'] = C_BS,
+    ['"'] = C_AFTER_BS | C_ESC_STR,
+    ['\\'] = C_BS | C_AFTER_BS | C_ESC_STR,
 };
 
 /* What put_ident found wrong; positive so it cannot be mistaken for -errno. */
@@ -129,7 +131,7 @@ static int refuse_problem(const char **why, int problem, const char *pre, const 
         return refuse_named_room(why, "", place, n, n, " ends in a backslash");
     default:
         return refuse_named_room(why, "", place, n, n,
-                                 " has a backslash before ',', '=', ' ' or '\"'");
+                                 " has a backslash before ',', '=', ' ', '\"' or '\\'");
     }
 }
 
@@ -337,7 +339,7 @@ static int put_ident(struct buf *b, char lead, const char *s, size_t n, unsigned
 /* Appends ="s" with '"' and '\' escaped. 0, -E2BIG, -ENOMEM or PR_*. */
 static int put_string_value(struct buf *b, const char *s, size_t n)
 {
-    int rc = reserve_text(b, s, n, C_BS | C_AFTER_BS, 3);
+    int rc = reserve_text(b, s, n, C_ESC_STR, 3);
     if (rc)
         return rc;
     char *p = b->data + b->len;

@@ -12,9 +12,12 @@
  *  - Tag keys, tag values, field keys: ',' '=' and ' ' are escaped. '"' is
  *    written as is (it is not special there).
  *  - In the measurement, tag keys, tag values and field keys a backslash must
- *    not be the last byte, nor be followed by ',' '=' ' ' or '"'. InfluxDB's
- *    scanners disagree with one another about such runs (some look at the byte
- *    before, some skip the byte after), so no escaping makes them safe.
+ *    not be the last byte, nor be followed by ',' '=' ' ' '"' or another
+ *    backslash. Readers disagree about such runs: InfluxDB 1.x scans some parts
+ *    by the byte before a separator and others by skipping the byte after a
+ *    backslash, its field-key unescaping also eats the backslash of '\"', and
+ *    VictoriaMetrics reads '\\' as one backslash. A lone backslash before any
+ *    other byte (C:\dir) means itself to all of them.
  *  - No '\n', '\r' or NUL byte anywhere, string field values included.
  *  - Tag keys: not empty, not "time" (InfluxDB 1.x drops it), not
  *    "_measurement" or "_field" (reserved by InfluxDB 2.x); strictly

@@ -404,7 +404,7 @@ static void test_refusals(void **state)
     expect_refused("a\0b", 3, NULL, 0, ok, 1, 0, "nul byte in measurement");
     expect_refused("m\\", 2, NULL, 0, ok, 1, 0, "measurement ends in a backslash");
     expect_refused("m\\ x", 4, NULL, 0, ok, 1, 0,
-                   "measurement has a backslash before ',', '=', ' ' or '\"'");
+                   "measurement has a backslash before ',', '=', ' ', '\"' or '\\'");
 
     t = tag("device", "x\n y");
     expect_refused("m", 1, &t, 1, ok, 1, 0, "newline in tag value for 'device'");
@@ -414,7 +414,10 @@ static void test_refusals(void **state)
     expect_refused("m", 1, &t, 1, ok, 1, 0, "tag value for 'device' ends in a backslash");
     t = tag("device", "a\\,b");
     expect_refused("m", 1, &t, 1, ok, 1, 0,
-                   "tag value for 'device' has a backslash before ',', '=', ' ' or '\"'");
+                   "tag value for 'device' has a backslash before ',', '=', ' ', '\"' or '\\'");
+    t = tag("device", "a\\\\b"); /* a\\b: VictoriaMetrics would read a\b */
+    expect_refused("m", 1, &t, 1, ok, 1, 0,
+                   "tag value for 'device' has a backslash before ',', '=', ' ', '\"' or '\\'");
     t = tag("k\\", "v");
     expect_refused("m", 1, &t, 1, ok, 1, 0, "tag key ends in a backslash");
     t = tag("", "v");
@@ -446,7 +449,7 @@ static void test_refusals(void **state)
     expect_refused("m", 1, NULL, 0, f, 1, 0, "field key ends in a backslash");
     f[0] = ffloat("x\\\"", 1);
     expect_refused("m", 1, NULL, 0, f, 1, 0,
-                   "field key has a backslash before ',', '=', ' ' or '\"'");
+                   "field key has a backslash before ',', '=', ' ', '\"' or '\\'");
     f[0] = fstr("note", "line1\nline2");
     expect_refused("m", 1, NULL, 0, f, 1, 0, "newline in string field 'note'");
     f[0] = fstr("note", "a");
@@ -509,9 +512,9 @@ static void test_cap(void **state)
     struct lp_tag tags[] = {tag("device", ",,,,,,,,,,,,,,,,")};
     /* the string is last so its worst-case reservation (2 x 10 + 3) passes the cap
      * before its exact size (15) does */
-    struct field f[] = {ffloat("v", 0.5), fstr("s", "\"\"abcdefgh")};
+    struct field f[] = {ffloat("v", 0.5), fstr("s", "\"\"ab, =efgh")};
     const char *line = "m,device=\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\, "
-                       "v=0.5,s=\"\\\"\\\"abcdefgh\" 123\n";
+                       "v=0.5,s=\"\\\"\\\"ab, =efgh\" 123\n";
     size_t need = strlen(line);
     const char *prev = "prev v=1 1\n";
     for (size_t max = strlen(prev); max <= strlen(prev) + need; max++) {
@@ -599,7 +602,7 @@ static bool representable(const char *s)
     if (n == 0 || s[n - 1] == '\\')
         return false;
     for (size_t i = 0; i + 1 < n; i++)
-        if (s[i] == '\\' && strchr(",= \"", s[i + 1]))
+        if (s[i] == '\\' && strchr(",= \"\\", s[i + 1]))
             return false;
     return true;
 }
