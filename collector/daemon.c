@@ -50,10 +50,10 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
     if (rc) {
         /* Paho offers the message again; say so at most once a second. */
         int64_t last = atomic_load(&d->last_full_log_ms);
-        if (recv_ms - last >= 1000 && atomic_compare_exchange_strong(&d->last_full_log_ms, &last,
-                                                                     recv_ms))
-            log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s",
-                      strerror(-rc), topic);
+        if (recv_ms - last >= 1000 &&
+            atomic_compare_exchange_strong(&d->last_full_log_ms, &last, recv_ms))
+            log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s", strerror(-rc),
+                      topic);
     }
     return rc;
 }
@@ -96,7 +96,8 @@ static void render_wal(const struct wal_stats *ws, struct buf *b)
           (double)ws->fsync_max_us / 1e6);
     gauge(b, "lifeline_wal_replayed_records", "Records pending when the log was opened",
           (double)ws->replayed_at_open);
-    gauge(b, "lifeline_wal_corrupt_bytes", "Bytes of damaged log skipped", (double)ws->corrupt_bytes);
+    gauge(b, "lifeline_wal_corrupt_bytes", "Bytes of damaged log skipped",
+          (double)ws->corrupt_bytes);
     gauge(b, "lifeline_wal_dropped_records", "Records dropped by the full-log policy",
           (double)ws->records_dropped);
     gauge(b, "lifeline_wal_io_error", "1 while writes to the log fail", (double)ws->io_error);
@@ -138,8 +139,9 @@ static int open_parts(struct daemon *d)
     char path[PATH_MAX];
     int rc = make_dirs(c->data_dir);
     if (rc) {
-        log_error("daemon", "cannot create data_dir path=%s error=\"%s\" fix=\"create it or "
-                            "choose another data_dir\"",
+        log_error("daemon",
+                  "cannot create data_dir path=%s error=\"%s\" fix=\"create it or "
+                  "choose another data_dir\"",
                   c->data_dir, strerror(-rc));
         return rc;
     }

@@ -56,8 +56,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                         body.len);
     } else if (strcmp(url, "/metrics") == 0) {
         s->h.metrics(s->h.ctx, &body);
-        ret = send_text(c, 200, "text/plain; version=0.0.4", body.data ? body.data : "",
-                        body.len);
+        ret = send_text(c, 200, "text/plain; version=0.0.4", body.data ? body.data : "", body.len);
     } else {
         ret = send_text(c, 404, "text/plain", "not found\n", 10);
     }
@@ -120,11 +119,10 @@ struct httpd *httpd_start(const char *listen, const struct httpd_handlers *h)
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                              (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, 64u,
-                              MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-                              MHD_OPTION_END);
+    s->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
     if (!s->mhd) {
         log_error("httpd", "cannot listen listen=%s error=\"%s\"", listen, strerror(errno));
         free(s);

@@ -213,8 +213,8 @@ static void *run(void *arg)
             log_error("pipeline", "wal read failed error=\"%s\"", strerror(-rc));
             break;
         }
-        bool due = (p->nlines > 0 && mono_ms() >= p->batch_deadline) ||
-                   (p->nlines == 0 && p->uncommitted);
+        bool due =
+            (p->nlines > 0 && mono_ms() >= p->batch_deadline) || (p->nlines == 0 && p->uncommitted);
         if ((due || atomic_load(&p->draining)) && flush(p) != 0)
             break;
         if (atomic_load(&p->draining))
