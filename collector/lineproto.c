@@ -137,24 +137,32 @@ static int refuse_problem(const char **why, int problem, const char *pre, const 
 
 /* ---- numbers ---------------------------------------------------------- */
 
+static size_t count_digits(uint64_t v)
+{
+    size_t n = 1;
+    for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+        n++;
+    return n;
+}
+
+/* Writes v in decimal right to left; no memcpy, whose call costs more than
+ * the copy at these sizes. */
 static size_t put_u64(char *dst, uint64_t v)
 {
-    char tmp[20];
-    char *p = tmp + sizeof tmp;
+    size_t n = count_digits(v);
+    char *p = dst + n;
     while (v >= 100) {
-        size_t r = (size_t)(v % 100);
+        size_t r = (size_t)(v % 100) * 2;
         v /= 100;
-        p -= 2;
-        memcpy(p, digits2 + 2 * r, 2);
+        *--p = digits2[r + 1];
+        *--p = digits2[r];
     }
     if (v >= 10) {
-        p -= 2;
-        memcpy(p, digits2 + 2 * v, 2);
+        *--p = digits2[2 * v + 1];
+        *--p = digits2[2 * v];
     } else {
         *--p = (char)('0' + v);
     }
-    size_t n = (size_t)(tmp + sizeof tmp - p);
-    memcpy(dst, p, n);
     return n;
 }
 
@@ -242,6 +250,27 @@ static size_t format_double_slow(char *dst, double v)
     return len;
 }
 
+/* Writes m x 10^-d as [-]int[.frac], 0.000ddd when m has no more than d digits. */
+static size_t put_fixed(char *dst, bool neg, uint64_t m, size_t d)
+{
+    size_t k = count_digits(m);
+    size_t len = (size_t)neg + (k > d ? k : d + 1) + (d > 0);
+    char *p = dst + len;
+    for (size_t i = 0; i < d; i++) {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    }
+    if (d > 0)
+        *--p = '.';
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (neg)
+        *--p = '-';
+    return len;
+}
+
 static const double pow10_tab[] = {1e0, 1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
                                    1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
 
@@ -266,19 +295,18 @@ size_t lp_format_double(char *dst, double v)
             double y = a * pow10_tab[d];
             if (y >= 0x1p53)
                 break;
-            uint64_t m = (uint64_t)y;
+            int64_t m = (int64_t)y; /* signed: converts in one instruction */
             if (y - (double)m >= 0.5)
                 m++;
-            if ((double)m / pow10_tab[d] != a)
+            /* If v is N / 10^d rounded, y is within 2 ulps of N: skip the
+             * division (the slow part) for every d that cannot match. */
+            if (fabs(y - (double)m) > y * 0x1p-51 || (double)m / pow10_tab[d] != a)
                 continue;
             while (d > 0 && m % 10 == 0) {
                 m /= 10;
                 d--;
             }
-            char dig[20];
-            size_t k = put_u64(dig, m);
-            /* value = dig x 10^-d, i.e. exponent of the first digit k - 1 - d */
-            return compose(dst, v < 0, dig, k, (int)k - 1 - (int)d);
+            return put_fixed(dst, v < 0, (uint64_t)m, d);
         }
     }
 #endif
@@ -287,10 +315,20 @@ size_t lp_format_double(char *dst, double v)
 
 /* ---- text ------------------------------------------------------------- */
 
-/* Makes room for `worst` bytes, or if that passes the cap, for the exact
- * escaped size of lead + s[0..n) under `esc`. */
-static int reserve_text(struct buf *b, const char *s, size_t n, unsigned esc, size_t extra)
+/* The output of one call. When the whole line's worst case was reserved up
+ * front (the usual case), the writers below skip their own reservations. */
+struct lpw {
+    struct buf *b;
+    bool reserved;
+};
+
+/* Unless the line is reserved: makes room for the worst case of s[0..n) plus
+ * `extra` bytes, or if that passes the cap, for its exact escaped size. */
+static int reserve_text(const struct lpw *w, const char *s, size_t n, unsigned esc, size_t extra)
 {
+    if (w->reserved)
+        return 0;
+    struct buf *b = w->b;
     size_t worst = n <= (SIZE_MAX - extra) / 2 ? 2 * n + extra : SIZE_MAX;
     int rc = buf_reserve(b, worst);
     if (rc != -E2BIG)
@@ -304,9 +342,10 @@ static int reserve_text(struct buf *b, const char *s, size_t n, unsigned esc, si
 
 /* Appends `lead` (unless NUL) and s[0..n) with the bytes in class `esc`
  * escaped. Returns 0, -E2BIG, -ENOMEM, or a positive enum problem. */
-static int put_ident(struct buf *b, char lead, const char *s, size_t n, unsigned esc)
+static int put_ident(const struct lpw *w, char lead, const char *s, size_t n, unsigned esc)
 {
-    int rc = reserve_text(b, s, n, esc, 1);
+    struct buf *b = w->b;
+    int rc = reserve_text(w, s, n, esc, 1);
     if (rc)
         return rc;
     char *p = b->data + b->len;
@@ -337,9 +376,10 @@ static int put_ident(struct buf *b, char lead, const char *s, size_t n, unsigned
 }
 
 /* Appends ="s" with '"' and '\' escaped. 0, -E2BIG, -ENOMEM or PR_*. */
-static int put_string_value(struct buf *b, const char *s, size_t n)
+static int put_string_value(const struct lpw *w, const char *s, size_t n)
 {
-    int rc = reserve_text(b, s, n, C_ESC_STR, 3);
+    struct buf *b = w->b;
+    int rc = reserve_text(w, s, n, C_ESC_STR, 3);
     if (rc)
         return rc;
     char *p = b->data + b->len;
@@ -360,6 +400,31 @@ static int put_string_value(struct buf *b, const char *s, size_t n)
     return 0;
 }
 
+static size_t add_sat(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+static size_t twice_sat(size_t n)
+{
+    return n > SIZE_MAX / 2 ? SIZE_MAX : 2 * n;
+}
+
+/* An upper bound of the line's length, SIZE_MAX if it does not fit size_t. */
+static size_t worst_case(size_t measurement_len, const struct lp_tag *tags, size_t ntags,
+                         const struct field *fields, size_t nfields)
+{
+    size_t n = add_sat(twice_sat(measurement_len), 22); /* ' ' ts '\n' */
+    for (size_t i = 0; i < ntags; i++)
+        n = add_sat(n, add_sat(twice_sat(strlen(tags[i].key) + tags[i].value_len), 2));
+    for (size_t i = 0; i < nfields; i++) {
+        size_t v = fields[i].type == FIELD_STRING ? add_sat(twice_sat(fields[i].v.s.len), 3)
+                                                  : 1 + LP_FLOAT_MAX;
+        n = add_sat(n, add_sat(twice_sat(fields[i].key_len), add_sat(v, 1)));
+    }
+    return n;
+}
+
 static bool is_name(const char *s, size_t n, const char *name)
 {
     size_t ln = strlen(name);
@@ -368,7 +433,8 @@ static bool is_name(const char *s, size_t n, const char *name)
 
 /* ---- the point -------------------------------------------------------- */
 
-static int write_tags(struct buf *out, const struct lp_tag *tags, size_t ntags, const char **why)
+static int write_tags(const struct lpw *out, const struct lp_tag *tags, size_t ntags,
+                      const char **why)
 {
     for (size_t i = 0; i < ntags; i++) {
         const char *key = tags[i].key;
@@ -401,7 +467,7 @@ static int write_tags(struct buf *out, const struct lp_tag *tags, size_t ntags, 
     return 0;
 }
 
-static int write_field(struct buf *out, const struct field *f, char lead, const char **why)
+static int write_field(const struct lpw *out, const struct field *f, char lead, const char **why)
 {
     char tmp[2 + LP_FLOAT_MAX];
     size_t n = 0;
@@ -410,21 +476,23 @@ static int write_field(struct buf *out, const struct field *f, char lead, const 
         return refuse_problem(why, rc, "field key", NULL, 0, "");
     if (rc < 0)
         return rc;
-    tmp[n++] = '=';
+    /* reserved: format in place; otherwise in tmp, then append what fits */
+    char *dst = out->reserved ? out->b->data + out->b->len : tmp;
+    dst[n++] = '=';
     switch (f->type) {
     case FIELD_FLOAT:
         if (isnan(f->v.f))
             return refuse_named(why, "field '", f->key, f->key_len, "' is nan");
         if (isinf(f->v.f))
             return refuse_named(why, "field '", f->key, f->key_len, "' is infinite");
-        n += lp_format_double(tmp + n, f->v.f);
+        n += lp_format_double(dst + n, f->v.f);
         break;
     case FIELD_INT:
-        n += put_i64(tmp + n, f->v.i);
-        tmp[n++] = 'i';
+        n += put_i64(dst + n, f->v.i);
+        dst[n++] = 'i';
         break;
     case FIELD_BOOL:
-        memcpy(tmp + n, f->v.b ? "true" : "false", f->v.b ? 4 : 5);
+        memcpy(dst + n, f->v.b ? "true" : "false", 5); /* the NUL of "true" is overwritten later */
         n += f->v.b ? 4 : 5;
         break;
     case FIELD_STRING:
@@ -435,10 +503,13 @@ static int write_field(struct buf *out, const struct field *f, char lead, const 
     default:
         return refuse_named(why, "field '", f->key, f->key_len, "' has an unknown type");
     }
-    return buf_append(out, tmp, n);
+    if (!out->reserved)
+        return buf_append(out->b, tmp, n);
+    out->b->len += n;
+    return 0;
 }
 
-static int write_fields(struct buf *out, const struct field *fields, size_t nfields,
+static int write_fields(const struct lpw *out, const struct field *fields, size_t nfields,
                         const char **why)
 {
     if (nfields == 0)
@@ -464,6 +535,7 @@ int lp_write_point(struct buf *out, const char *measurement, size_t measurement_
                    size_t nfields, int64_t ts_ms, const char **why)
 {
     size_t start = out->len;
+    struct lpw w = {.b = out, .reserved = false};
     int rc;
     if (why)
         *why = NULL;
@@ -485,30 +557,43 @@ int lp_write_point(struct buf *out, const char *measurement, size_t measurement_
         rc = refuse(why, "timestamp out of range");
         goto undo;
     }
-    rc = put_ident(out, '\0', measurement, measurement_len, C_ESC_MEAS);
+    /* One reservation for the worst case; near the cap each token reserves
+     * its exact size instead, so a line that fits is never refused. */
+    rc = buf_reserve(out, worst_case(measurement_len, tags, ntags, fields, nfields));
+    if (rc == 0)
+        w.reserved = true;
+    else if (rc != -E2BIG)
+        goto undo;
+    rc = put_ident(&w, '\0', measurement, measurement_len, C_ESC_MEAS);
     if (rc > 0)
         rc = refuse_problem(why, rc, "measurement", NULL, 0, "");
     if (rc)
         goto undo;
-    rc = write_tags(out, tags, ntags, why);
+    rc = write_tags(&w, tags, ntags, why);
     if (rc)
         goto undo;
     if (out->len - start > LP_MAX_SERIES_KEY) {
         rc = refuse(why, "series key longer than 65535 bytes");
         goto undo;
     }
-    rc = write_fields(out, fields, nfields, why);
+    rc = write_fields(&w, fields, nfields, why);
     if (rc)
         goto undo;
 
     char tail[24];
+    char *t = w.reserved ? out->data + out->len : tail;
     size_t n = 0;
-    tail[n++] = ' ';
-    n += put_i64(tail + n, ts_ms);
-    tail[n++] = '\n';
-    rc = buf_append(out, tail, n);
-    if (rc)
-        goto undo;
+    t[n++] = ' ';
+    n += put_i64(t + n, ts_ms);
+    t[n++] = '\n';
+    if (!w.reserved) {
+        rc = buf_append(out, tail, n);
+        if (rc)
+            goto undo;
+    } else {
+        out->len += n;
+        out->data[out->len] = '\0';
+    }
     return 0;
 
 undo:

@@ -510,11 +510,12 @@ static void test_cap(void **state)
 {
     (void)state;
     struct lp_tag tags[] = {tag("device", ",,,,,,,,,,,,,,,,")};
-    /* the string is last so its worst-case reservation (2 x 10 + 3) passes the cap
-     * before its exact size (15) does */
-    struct field f[] = {ffloat("v", 0.5), fstr("s", "\"\"ab, =efgh")};
+    /* The string is last, so its worst-case reservation (2 x 12 + 3) passes the
+     * cap before its exact size (17) does; its commas are not escaped and must
+     * not be counted. */
+    struct field f[] = {ffloat("v", 0.5), fstr("s", "\"\"a,,,,,,,,b")};
     const char *line = "m,device=\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,\\, "
-                       "v=0.5,s=\"\\\"\\\"ab, =efgh\" 123\n";
+                       "v=0.5,s=\"\\\"\\\"a,,,,,,,,b\" 123\n";
     size_t need = strlen(line);
     const char *prev = "prev v=1 1\n";
     for (size_t max = strlen(prev); max <= strlen(prev) + need; max++) {
