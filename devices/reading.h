@@ -22,6 +22,7 @@ enum field_type { FIELD_FLOAT, FIELD_INT, FIELD_BOOL, FIELD_STRING };
 struct field {
     const char *key; /* NUL-terminated, in the arena or static */
     size_t key_len;
+    int64_t ts_ms; /* this field's own time (Alink params carry one each); 0: the reading's */
     enum field_type type;
     union {
         double f;
