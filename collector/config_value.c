@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(enum influx_api) == sizeof(int), "enum keys are stored as int");
+_Static_assert(sizeof(enum validate_unknown) == sizeof(int), "enum keys are stored as int");
 
 /* Starts an error line "FILE: KEY: " and returns the buffer to write the rest into. */
 struct buf *config_problem(struct config_ctx *x, const char *key)
@@ -112,10 +113,19 @@ int config_set_defaults(struct config *c)
                 *(int *)f = v;
             }
             break;
-        case CT_STRLIST:
-            rc = config_set_string(f, e->def_str);
-            *(size_t *)((char *)c + e->count_offset) = 1;
+        case CT_STRLIST: {
+            /* values[] (NULL-terminated) when the default has several elements */
+            size_t *n = (size_t *)((char *)c + e->count_offset);
+            free_list(c, e);
+            if (!e->values) {
+                rc = config_set_string(f, e->def_str);
+                *n = rc == 0;
+                break;
+            }
+            for (; e->values[*n] && rc == 0; (*n)++)
+                rc = config_set_string((char **)f + *n, e->values[*n]);
             break;
+        }
         }
     }
     return rc;
