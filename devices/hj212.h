@@ -16,7 +16,7 @@
  * be of any length. Unknown header items (PNUM, PNO) are ignored.
  *
  * Acknowledgements: Flag bit 0 ("A") set means the station wants a data
- * reply, CN=9014 with the same QN (HJ 212-2017 6.6.2). The decoder does not
+ * reply, CN=9014 with the same QN. The decoder does not
  * send it: whoever answers the station parses the frame with hj212_parse,
  * asks hj212_wants_ack and builds the reply with hj212_ack.
  */
