@@ -203,6 +203,7 @@ static bool check_listen(const char *v, struct buf *msg)
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const influx_apis[] = {"v1", "v2", NULL}; /* order of enum influx_api */
+static const char *const unknown_modes[] = {"flag", "quarantine", NULL}; /* enum registry_unknown */
 
 /* clang-format off */
 #define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
@@ -322,6 +323,17 @@ const struct config_entry config_table[] = {
         "Address of the HTTP server (/healthz, /metrics, the API): `host:port`, "
         "`0.0.0.0:8080` for every IPv4 interface, `[::1]:8080` for IPv6. An empty string "
         "turns the server off."),
+
+    PATH("registry.assets", registry.assets, "", 0,
+         "Absolute path of the asset registry, a CSV file exported from the asset spreadsheet "
+         "(UTF-8, header row; columns asset_id, category and status required, name, district, "
+         "lat, lon, upgraded_on, device_id, model and report_interval_s optional, any order). "
+         "`lifeline check` validates it. An empty string runs without a registry: every device "
+         "is unknown and coverage reports are empty."),
+    ENUM("registry.unknown_devices", registry.unknown_devices, "flag", unknown_modes, 0,
+         "Readings from a device_id the registry does not list: `flag` stores them, marked as "
+         "unregistered, so they can be found and added to the registry; `quarantine` "
+         "rejects them with reason `unknown_device`. `quarantine` needs registry.assets."),
 
     I64("wal.segment_bytes", wal.segment_bytes, 67108864, 65536, 1073741824, NULL,
         "Size at which the write-ahead log starts a new segment file; a segment is deleted "
