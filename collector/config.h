@@ -19,6 +19,11 @@
 enum influx_api { INFLUX_API_V1, INFLUX_API_V2 };
 /* What validation does with a field its category profile does not know. */
 enum validate_unknown { VALIDATE_UNKNOWN_ACCEPT, VALIDATE_UNKNOWN_REJECT };
+/* What happens to a reading from a device the asset registry does not list. */
+enum registry_unknown {
+    REGISTRY_UNKNOWN_FLAG,      /* accept it, tagged as unregistered */
+    REGISTRY_UNKNOWN_QUARANTINE /* quarantine it with reason unknown_device */
+};
 
 struct config {
     char *path;     /* the file this came from */
@@ -74,6 +79,11 @@ struct config {
     struct {
         char *listen; /* "127.0.0.1:8080"; empty string disables the server */
     } http;
+
+    struct {
+        char *assets; /* absolute path of the asset CSV; "" when there is no registry */
+        enum registry_unknown unknown_devices;
+    } registry;
 
     struct {
         char *dir; /* NULL: the built-in profiles only */

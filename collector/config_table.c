@@ -237,6 +237,7 @@ static const char *const unknown_fields[] = {"accept", "reject", NULL}; /* enum 
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const influx_apis[] = {"v1", "v2", NULL}; /* order of enum influx_api */
+static const char *const unknown_modes[] = {"flag", "quarantine", NULL}; /* enum registry_unknown */
 
 /* clang-format off */
 #define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
@@ -365,6 +366,17 @@ const struct config_entry config_table[] = {
         "`0.0.0.0:8080` for every IPv4 interface, `[::1]:8080` for IPv6. An empty string "
         "turns the server off."),
 
+    PATH("registry.assets", registry.assets, "", 0,
+         "Absolute path of the asset registry, a CSV file exported from the asset spreadsheet "
+         "(UTF-8, header row; columns asset_id, category and status required, name, district, "
+         "lat, lon, upgraded_on, device_id, model and report_interval_s optional, any order). "
+         "`lifeline check` validates it; SIGHUP reloads it. An empty string runs without a "
+         "registry: devices are neither looked up nor flagged, and coverage reports are empty."),
+    ENUM("registry.unknown_devices", registry.unknown_devices, "flag", unknown_modes, 0,
+         "Readings from a device_id the registry does not list: `flag` stores them, marked as "
+         "unregistered, so they can be found and added to the registry; `quarantine` "
+         "rejects them with reason `unknown_device`. `quarantine` needs registry.assets."),
+
     PATH("profiles.dir", profiles.dir, NULL, 0,
          "Directory of category profiles, `<category>.json` files, that replace the built-in "
          "profile of the same category or add a category (format: devices/profiles/ in the "
@@ -388,7 +400,6 @@ const struct config_entry config_table[] = {
         "ago, but with other values, is refused with reason `duplicate` (it would silently "
         "overwrite the first). An identical redelivery is stored again, harmlessly. 0 turns "
         "the check off."),
-
     I64("wal.segment_bytes", wal.segment_bytes, 67108864, 65536, 1073741824, NULL,
         "Size at which the write-ahead log starts a new segment file; a segment is deleted "
         "once every reading in it is stored or quarantined."),
