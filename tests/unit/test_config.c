@@ -592,7 +592,8 @@ static void test_example_loads(void **state)
     assert_int_equal(config_load(LIFELINE_SOURCE_DIR "/config/lifeline.example.json", &c, &errors),
                      0);
     assert_string_equal(errs(), "");
-    assert_int_equal(c->mqtt.ntopics, 2);
+    assert_int_equal(c->mqtt.ntopics, 4);
+    assert_int_equal(c->mqtt.ndecoders, 4);
     assert_string_equal(c->mqtt.client_id, "lifeline-jiuzhou-1");
     config_free(c);
 }
