@@ -347,17 +347,12 @@ class Mosquitto(Service):
             self.client_args += ["--cafile", tls["cafile"]]
         else:
             assert not require_certificate, "require_certificate needs tls"
+        self.passwd = os.path.join(self.dir, "passwd")
         if users:
-            passwd = os.path.join(self.dir, "passwd")
             for i, (user, password) in enumerate(users.items()):
-                r = subprocess.run(["mosquitto_passwd", "-b"] + (["-c"] if i == 0 else [])
-                                   + [passwd, user, password],
-                                   stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
-                if r.returncode != 0:
-                    raise AssertionError("mosquitto_passwd exited %d: %s"
-                                         % (r.returncode, r.stderr.decode("utf-8", "replace")))
-            os.chmod(passwd, 0o600)
-            lines += ["allow_anonymous false", "password_file %s" % passwd]
+                self.passwd_tool(["-c"] if i == 0 else [], user, password)
+            os.chmod(self.passwd, 0o600)
+            lines += ["allow_anonymous false", "password_file %s" % self.passwd]
             user, password = next(iter(users.items()))
             self.client_args += ["-u", user, "-P", password]
         else:
@@ -391,6 +386,22 @@ class Mosquitto(Service):
 
     def command(self):
         return ["mosquitto", "-c", self.conf]
+
+    def passwd_tool(self, options, user, password):
+        r = subprocess.run(["mosquitto_passwd", "-b"] + options + [self.passwd, user, password],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        if r.returncode != 0:
+            raise AssertionError("mosquitto_passwd exited %d: %s"
+                                 % (r.returncode, r.stderr.decode("utf-8", "replace")))
+
+    def set_password(self, user, password):
+        """Adds or changes a user of a broker made with users, and makes the
+        running broker reload its password file (SIGHUP; it takes effect
+        shortly after this returns)."""
+        assert self.users, "set_password needs a broker made with users"
+        self.passwd_tool([], user, password)
+        if self.alive():
+            self.proc.send_signal(signal.SIGHUP)
 
     def ready(self):
         return port_open(self.port)
