@@ -51,14 +51,14 @@ static struct {
     pthread_mutex_t lock;
     char why[DIAG_MAX];  /* "; "-separated notes, cleared per attempt */
     char host[DIAG_MAX]; /* host name check that failed, kept apart: see on_trace */
-    bool connect_sent;   /* TLS handshake and host check passed */
+    bool handshake_done; /* our side of the TLS handshake completed */
 } diag = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void diag_reset(void)
 {
     pthread_mutex_lock(&diag.lock);
     diag.why[0] = diag.host[0] = '\0';
-    diag.connect_sent = false;
+    diag.handshake_done = false;
     pthread_mutex_unlock(&diag.lock);
 }
 
@@ -116,9 +116,12 @@ static void on_trace(enum MQTTASYNC_TRACE_LEVELS level, char *message)
         diag_note("tls alert sent: ", p, strlen(p));
     } else if ((p = strstr(message, "SSL alert read:fatal:"))) {
         p += strlen("SSL alert read:fatal:");
-        diag_note("tls alert from the broker: ", p, strlen(p));
+        /* OpenSSL 3.0 has no name for TLS 1.3's certificate_required */
+        if (strcmp(p, "unknown") != 0)
+            diag_note("tls alert from the broker: ", p, strlen(p));
+    } else if (strstr(message, "SSL negotiation finished successfully")) {
+        diag.handshake_done = true;
     } else if (strstr(message, "-> CONNECT")) {
-        diag.connect_sent = true;
         diag.host[0] = '\0';
     }
     pthread_mutex_unlock(&diag.lock);
@@ -128,6 +131,26 @@ static bool tls_url(const char *url)
 {
     return strncmp(url, "ssl://", 6) == 0 || strncmp(url, "mqtts://", 8) == 0 ||
            strncmp(url, "wss://", 6) == 0;
+}
+
+/* Writes ` tls_error="..."` for the failed attempt to out, or "" if nothing is known. */
+static void tls_reason(char *out, size_t size)
+{
+    out[0] = '\0';
+    pthread_mutex_lock(&diag.lock);
+    if (diag.host[0])
+        snprintf(out, size, " tls_error=\"%s%s%s\"", diag.host, diag.why[0] ? "; " : "", diag.why);
+    else if (diag.handshake_done)
+        /* TLS 1.3 completes the client's side of the handshake before the
+         * broker has checked our certificate: its refusal is an alert or a
+         * closed connection right after the handshake. */
+        snprintf(out, size,
+                 " tls_error=\"the broker closed the connection after the tls handshake%s%s%s; "
+                 "it may require a client certificate it trusts (mqtt.tls.cert_file)\"",
+                 diag.why[0] ? " (" : "", diag.why, diag.why[0] ? ")" : "");
+    else if (diag.why[0])
+        snprintf(out, size, " tls_error=\"%s\"", diag.why);
+    pthread_mutex_unlock(&diag.lock);
 }
 
 static const char *connack_reason(int code)
@@ -279,21 +302,9 @@ static void on_connect_failed(void *context, MQTTAsync_failureData *resp)
         schedule_retry(in);
         return;
     }
-    char why[DIAG_MAX * 2 + 32] = "";
-    if (tls_url(c->mqtt.url)) {
-        pthread_mutex_lock(&diag.lock);
-        if (diag.host[0] || diag.why[0])
-            snprintf(why, sizeof why, " tls_error=\"%s%s%s\"", diag.host,
-                     diag.host[0] && diag.why[0] ? "; " : "", diag.why);
-        else if (diag.connect_sent)
-            /* TLS 1.3 finishes the client's side of the handshake before the
-             * broker has checked our certificate: a refusal shows up as a
-             * closed connection right after CONNECT. */
-            snprintf(why, sizeof why,
-                     " tls_error=\"the broker closed the connection after the tls handshake; "
-                     "it may require a client certificate it trusts (mqtt.tls.cert_file)\"");
-        pthread_mutex_unlock(&diag.lock);
-    }
+    char why[DIAG_MAX * 2 + 160] = "";
+    if (tls_url(c->mqtt.url))
+        tls_reason(why, sizeof why);
     log_warn("ingest", "connect failed url=%s code=%d error=\"%s\"%s retry_in_s=%d", c->mqtt.url,
              code, resp && resp->message ? resp->message : "no answer", why, in->backoff_s);
     schedule_retry(in);

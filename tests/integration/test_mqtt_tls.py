@@ -98,9 +98,13 @@ class TestMqttTls(harness.TestCase):
         influx = self.influx()
         ll = self.lifeline(broker, influx, tls_overrides(broker, self.certs), start=False)
         ll.start()
+        # TLS 1.3: the broker checks our certificate after our side of the
+        # handshake; its alert may or may not arrive before the connection drops
         self.assert_refused(broker, influx, ll,
                             'tls_error="the broker closed the connection after the tls '
-                            'handshake; it may require a client certificate it trusts '
+                            'handshake')
+        self.assert_refused(broker, influx, ll,
+                            'it may require a client certificate it trusts '
                             '(mqtt.tls.cert_file)"')
 
     def test_wrong_host_name_refused_with_verify(self):
@@ -112,7 +116,7 @@ class TestMqttTls(harness.TestCase):
         # broker itself works, and nothing of this may reach the daemon
         self.publish(broker, 4, ["--insecure"])
         self.assert_refused(broker, influx, ll,
-                            'error="TCP/TLS connect failure" tls_error="the broker\'s '
+                            'tls_error="the broker\'s '
                             'certificate is not valid for host name localhost"')
 
     def test_wrong_ca_refused(self):
