@@ -10,13 +10,20 @@
 int decode_fail(enum reason *why, char *detail, size_t detail_len, enum reason r, const char *fmt,
                 ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = decode_vfail(why, detail, detail_len, r, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int decode_vfail(enum reason *why, char *detail, size_t detail_len, enum reason r, const char *fmt,
+                 va_list ap)
+{
     *why = r;
     if (!detail || detail_len == 0)
         return -EINVAL;
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(detail, detail_len, fmt, ap);
-    va_end(ap);
     if (n < 0) {
         detail[0] = '\0';
     } else if ((size_t)n >= detail_len) {

@@ -5,6 +5,7 @@
 #ifndef LIFELINE_DECODE_UTIL_H
 #define LIFELINE_DECODE_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,9 @@
  */
 int decode_fail(enum reason *why, char *detail, size_t detail_len, enum reason r, const char *fmt,
                 ...) __attribute__((format(printf, 5, 6)));
+/* The same with a va_list, for decoders that wrap it. */
+int decode_vfail(enum reason *why, char *detail, size_t detail_len, enum reason r, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 5, 0)));
 
 /*
  * Offset of the first raw NUL byte or JSON \u0000 escape in p[0..len), or len
