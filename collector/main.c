@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "category.h"
 #include "config.h"
 #include "daemon.h"
+#include "registry.h"
 
 static const char usage[] =
     "usage: lifeline <command> [options]\n"
@@ -19,8 +21,9 @@ static const char usage[] =
     "commands:\n"
     "  run -c FILE      run the collector in the foreground; logs go to stderr;\n"
     "                   SIGTERM or SIGINT writes what is pending and exits 0\n"
-    "  check -c FILE    validate the configuration; prints every problem with its\n"
-    "                   key and the fix and exits 1, or prints a summary and exits 0\n"
+    "  check -c FILE    validate the configuration and the asset registry; prints\n"
+    "                   every problem with its key or file and line and the fix and\n"
+    "                   exits 1, or prints a summary and exits 0\n"
     "  help config      print the reference of every configuration key (Markdown)\n"
     "\n"
     "options:\n"
@@ -67,18 +70,31 @@ static int cmd_check(int argc, char **argv)
     if (!path)
         return 2;
     struct config *cfg = NULL;
+    struct registry *reg = NULL;
     struct buf out;
     buf_init(&out, 1 << 20);
     int nerr = config_load(path, &cfg, &out);
+    if (nerr == 0 && *cfg->registry.assets) {
+        int nreg = 0;
+        reg = registry_load(cfg->registry.assets, category_known, &out, &nreg);
+        nerr += nreg;
+    }
     if (nerr == 0) {
         buf_reset(&out);
         config_summary(cfg, &out);
+        if (reg)
+            buf_printf(&out, ", registry %zu asset%s", registry_count(reg),
+                       registry_count(reg) == 1 ? "" : "s");
+        else
+            buf_puts(&out, ", no registry");
         printf("%s\n", out.data ? out.data : "ok");
-        config_free(cfg);
     } else {
         fputs(out.data ? out.data : "", stdout);
-        fprintf(stdout, "%d error%s in %s\n", nerr, nerr == 1 ? "" : "s", path);
+        fprintf(stdout, "%d error%s in %s%s\n", nerr, nerr == 1 ? "" : "s", path,
+                cfg ? " and its registry" : "");
     }
+    registry_free(reg);
+    config_free(cfg);
     buf_free(&out);
     return nerr == 0 ? 0 : 1;
 }

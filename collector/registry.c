@@ -75,6 +75,7 @@ struct loader {
     struct buf *errors;
     int nerrors;
     struct buf line; /* one error line, appended whole so a full `errors` never cuts one */
+    struct buf msg;  /* what a value check says, before it is known to be an error */
     bool (*known)(const char *name);
     struct registry *r;
     struct csv_parser p;
@@ -113,6 +114,23 @@ static void done(struct loader *L)
         buf_putc(&L->line, '\n');
         buf_append(L->errors, L->line.data, L->line.len);
     }
+}
+
+/* Scratch for a check's message; building "FILE:LINE: COLUMN: " for every value would cost
+ * a printf per field. */
+static struct buf *scratch(struct loader *L)
+{
+    buf_reset(&L->msg);
+    return &L->msg;
+}
+
+/* Reports what a check wrote into scratch() as the error of column c. */
+static void fail_msg(struct loader *L, const char *column)
+{
+    struct buf *b = problem(L, L->row_line, column);
+    if (L->msg.data)
+        buf_append(b, L->msg.data, L->msg.len);
+    done(L);
 }
 
 static void fail(struct loader *L, size_t line, const char *column, const char *fmt, ...)
@@ -179,6 +197,11 @@ static uint32_t hash_bytes(const char *s, size_t len)
         h ^= (unsigned char)s[i];
         h *= 16777619u;
     }
+    h ^= h >> 16; /* the table uses the low bits: mix the high ones in (murmur3's fmix32) */
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
     return h;
 }
 
@@ -293,10 +316,9 @@ static void row_field(struct loader *L, const char *s, size_t len)
 
 static bool check_id(struct loader *L, int c)
 {
-    struct buf *b = problem(L, L->row_line, col_names[c]);
-    if (registry_field_id(val(L, c), L->len[c], b))
+    if (registry_field_id(val(L, c), L->len[c], scratch(L)))
         return true;
-    done(L);
+    fail_msg(L, col_names[c]);
     return false;
 }
 
@@ -333,9 +355,9 @@ static void check_category(struct loader *L)
 #define CHECK(c, call)                                                                             \
     do {                                                                                           \
         if (!L->bad[c] && L->len[c]) {                                                             \
-            struct buf *b_ = problem(L, L->row_line, col_names[c]);                                \
+            struct buf *b_ = scratch(L);                                                           \
             if (!(call)) {                                                                         \
-                done(L);                                                                           \
+                fail_msg(L, col_names[c]);                                                         \
                 L->bad[c] = true;                                                                  \
             }                                                                                      \
         }                                                                                          \
@@ -578,6 +600,7 @@ struct registry *registry_load(const char *path, bool (*known_category)(const ch
     L->known = known_category;
     L->r = r;
     buf_init(&L->line, 4096);
+    buf_init(&L->msg, 4096);
     buf_init(&L->row, MAX_FILE_BYTES + C__COUNT + 1);
     int rc = read_file(path, &text, &len);
     if (rc) {
@@ -613,6 +636,7 @@ finish:
         csv_free(&L->p);
     free(text);
     buf_free(&L->line);
+    buf_free(&L->msg);
     buf_free(&L->row);
     if (nerrors)
         *nerrors = L->nerrors;
