@@ -555,13 +555,27 @@ static size_t table_size(size_t rows)
     return n;
 }
 
+/*
+ * Length of the physical line at s, its end included: LF, CRLF, or a lone CR
+ * (old Mac Excel), since libcsv ends a row at each of them.
+ */
+static size_t line_len(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n')
+            return i + 1;
+        if (s[i] == '\r')
+            return i + 1 < len && s[i + 1] == '\n' ? i + 2 : i + 1;
+    }
+    return len;
+}
+
 static void feed(struct loader *L, const char *text, size_t len)
 {
     size_t at = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* Excel's BOM */
     L->lineno = 1;
     while (at < len && !L->oom && !L->stop) {
-        const char *nl = memchr(text + at, '\n', len - at);
-        size_t n = nl ? (size_t)(nl - (text + at)) + 1 : len - at;
+        size_t n = line_len(text + at, len - at);
         if (L->p.pstate == CSV_STATE_ROW_NOT_BEGUN)
             L->pending = L->lineno;
         if (csv_parse(&L->p, text + at, n, on_field, on_row, L) != n)
@@ -612,10 +626,9 @@ struct registry *registry_load(const char *path, bool (*known_category)(const ch
                             : strerror(-rc));
         goto finish;
     }
-    size_t rows = 1;
-    for (const char *p = memchr(text, '\n', len); p;
-         p = memchr(p + 1, '\n', len - (size_t)(p + 1 - text)))
-        rows++; /* a row spans one line or more: an upper bound */
+    size_t rows = 1; /* a row ends at a line end, so this bounds the number of rows */
+    for (size_t at = 0; at < len; rows++)
+        at += line_len(text + at, len - at);
     size_t slots = table_size(rows);
     r->mask = slots - 1;
     r->assets = malloc(rows * sizeof *r->assets);
