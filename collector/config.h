@@ -17,6 +17,8 @@
 #define CONFIG_MAX_TOPICS 32
 
 enum influx_api { INFLUX_API_V1, INFLUX_API_V2 };
+/* What the daemon does when the write-ahead log reaches wal.max_bytes. */
+enum wal_full_policy { WAL_FULL_PAUSE, WAL_FULL_DROP_OLDEST };
 
 struct config {
     char *path;     /* the file this came from */
@@ -75,6 +77,7 @@ struct config {
         int64_t segment_bytes;
         int fsync_ms;
         int64_t max_bytes;
+        enum wal_full_policy full_policy;
     } wal;
 };
 

@@ -23,6 +23,12 @@
 
 /* How long SIGTERM waits for the database to take what is pending. */
 #define DRAIN_MS 15000
+/* Intake pauses when the log reaches PAUSE_PCT % of wal.max_bytes and resumes
+ * below RESUME_PCT %. The gap above PAUSE_PCT is headroom for what arrives
+ * between two checks (100 ms) and what Paho already holds when it lets go;
+ * the gap below is hysteresis, one segment or more in a sized log. */
+#define PAUSE_PCT 90
+#define RESUME_PCT 80
 
 struct daemon {
     struct config *cfg;
@@ -33,7 +39,32 @@ struct daemon {
     struct ingest *in;
     struct httpd *http;
     atomic_int_least64_t last_full_log_ms;
+    bool paused;                  /* main loop only */
+    int64_t paused_since_ms;      /* main loop only */
+    atomic_uint_least64_t pauses; /* times intake was paused */
 };
+
+/* Logs why a message could not be stored, at most once a second. */
+static void log_refused(struct daemon *d, int rc, const char *topic, int64_t now_ms)
+{
+    int64_t last = atomic_load(&d->last_full_log_ms);
+    if (now_ms - last < 1000 ||
+        !atomic_compare_exchange_strong(&d->last_full_log_ms, &last, now_ms))
+        return;
+    if (rc == -EIO)
+        log_error("daemon",
+                  "cannot store message: the disk refuses writes to the wal (full or failing); "
+                  "the mqtt client keeps it and offers it again topic=%s",
+                  topic);
+    else if (rc == -ENOSPC)
+        log_warn("daemon",
+                 "wal is at wal.max_bytes; the mqtt client keeps the message and offers it "
+                 "again topic=%s max_bytes=%lld",
+                 topic, (long long)d->cfg->wal.max_bytes);
+    else
+        log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s", strerror(-rc),
+                  topic);
+}
 
 static int on_message(void *ctx, const char *topic, size_t topic_len, const void *payload,
                       size_t len, int64_t recv_ms)
@@ -47,22 +78,59 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
         return 0;
     }
     int rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
-    if (rc) {
-        /* Paho offers the message again; say so at most once a second. */
-        int64_t last = atomic_load(&d->last_full_log_ms);
-        if (recv_ms - last >= 1000 &&
-            atomic_compare_exchange_strong(&d->last_full_log_ms, &last, recv_ms))
-            log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s", strerror(-rc),
-                      topic);
+    /* drop_oldest: make room by giving up the oldest segment (the wal logs
+     * each drop and counts it); -ENOENT means only the active one is left. */
+    while (rc == -ENOSPC && d->cfg->wal.full_policy == WAL_FULL_DROP_OLDEST) {
+        if (wal_drop_oldest(d->wal, NULL) == -ENOENT)
+            break;
+        rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
     }
+    if (rc)
+        log_refused(d, rc, topic, recv_ms); /* nonzero: Paho offers the message again */
     return rc;
+}
+
+/*
+ * Called from the main loop every 100 ms: pauses MQTT intake while the log is
+ * nearly full (policy pause) or the disk refuses writes (any policy), so that
+ * the broker queues instead of Paho holding acknowledged messages in memory.
+ */
+static void check_intake(struct daemon *d)
+{
+    const struct config *c = d->cfg;
+    struct wal_stats ws;
+    wal_stats(d->wal, &ws);
+    int64_t max = c->wal.max_bytes;
+    bool full =
+        c->wal.full_policy == WAL_FULL_PAUSE && max > 0 && ws.bytes_used >= max / 100 * PAUSE_PCT;
+    if (!d->paused && (full || ws.io_error)) {
+        ingest_pause(d->in);
+        d->paused = true;
+        d->paused_since_ms = ingest_now_ms();
+        atomic_fetch_add(&d->pauses, 1);
+        log_warn("daemon", "pausing mqtt intake: %s used_bytes=%lld max_bytes=%lld pending=%llu",
+                 ws.io_error ? "the disk refuses writes to the wal" : "the wal is nearly full",
+                 (long long)ws.bytes_used, (long long)max, (unsigned long long)ws.records_pending);
+        return;
+    }
+    bool room =
+        c->wal.full_policy != WAL_FULL_PAUSE || max <= 0 || ws.bytes_used < max / 100 * RESUME_PCT;
+    if (d->paused && room && !ws.io_error) {
+        ingest_resume(d->in);
+        d->paused = false;
+        log_info("daemon", "resuming mqtt intake used_bytes=%lld max_bytes=%lld paused_s=%lld",
+                 (long long)ws.bytes_used, (long long)max,
+                 (long long)((ingest_now_ms() - d->paused_since_ms) / 1000));
+    }
 }
 
 static int health(void *ctx, struct buf *body)
 {
     struct daemon *d = ctx;
     const char *reason = NULL;
-    if (!ingest_connected(d->in))
+    if (ingest_paused(d->in))
+        reason = "mqtt intake paused: the write-ahead log is full or cannot be written";
+    else if (!ingest_connected(d->in))
         reason = "not connected to the mqtt broker";
     else if (!metrics_gauge(G_LAST_WRITE_OK))
         reason = "database writes are failing";
@@ -81,10 +149,20 @@ static void gauge(struct buf *b, const char *name, const char *help, double v)
     buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
 }
 
-static void render_wal(const struct wal_stats *ws, struct buf *b)
+static void counter(struct buf *b, const char *name, const char *help, uint64_t v)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+               (unsigned long long)v);
+}
+
+static void render_wal(const struct daemon *d, const struct wal_stats *ws, struct buf *b)
 {
     int64_t age = ws->oldest_pending_ms ? ingest_now_ms() - ws->oldest_pending_ms : 0;
     gauge(b, "lifeline_wal_bytes", "Bytes of write-ahead log on disk", (double)ws->bytes_on_disk);
+    gauge(b, "lifeline_wal_used_bytes",
+          "Bytes counted against wal.max_bytes: segments plus records not yet written",
+          (double)ws->bytes_used);
+    gauge(b, "lifeline_wal_max_bytes", "The wal.max_bytes limit", (double)d->cfg->wal.max_bytes);
     gauge(b, "lifeline_wal_segments", "Write-ahead log segment files", (double)ws->segments);
     gauge(b, "lifeline_wal_pending_records", "Records not yet in the database or quarantine",
           (double)ws->records_pending);
@@ -98,9 +176,17 @@ static void render_wal(const struct wal_stats *ws, struct buf *b)
           (double)ws->replayed_at_open);
     gauge(b, "lifeline_wal_corrupt_bytes", "Bytes of damaged log skipped",
           (double)ws->corrupt_bytes);
-    gauge(b, "lifeline_wal_dropped_records", "Records dropped by the full-log policy",
+    gauge(b, "lifeline_wal_dropped_records",
+          "Records deleted uncommitted by the drop_oldest policy since start",
           (double)ws->records_dropped);
+    gauge(b, "lifeline_wal_dropped_unread_records",
+          "Of those, records the pipeline had not read: certainly never stored",
+          (double)ws->records_dropped_unread);
     gauge(b, "lifeline_wal_io_error", "1 while writes to the log fail", (double)ws->io_error);
+    gauge(b, "lifeline_wal_paused", "1 while MQTT intake is paused because the log is full",
+          ingest_paused(d->in) ? 1.0 : 0.0);
+    counter(b, "lifeline_wal_pauses_total", "Times MQTT intake was paused",
+            atomic_load(&((struct daemon *)d)->pauses));
 }
 
 static void render_metrics(void *ctx, struct buf *body)
@@ -110,7 +196,7 @@ static void render_metrics(void *ctx, struct buf *body)
     wal_stats(d->wal, &ws);
     metrics_set(G_QUEUE_DEPTH, (int64_t)ws.records_pending);
     metrics_render(body);
-    render_wal(&ws, body);
+    render_wal(d, &ws, body);
 }
 
 static int make_dirs(const char *path)
@@ -230,6 +316,7 @@ int daemon_run(const char *config_path)
         goto out;
 
     for (;;) {
+        check_intake(&d);
         ingest_tick(d.in);
         struct timespec tick = {0, 100 * 1000000L};
         int sig = sigtimedwait(&set, NULL, &tick);
