@@ -29,6 +29,8 @@
  * the gap below is hysteresis, one segment or more in a sized log. */
 #define PAUSE_PCT 90
 #define RESUME_PCT 80
+/* How often the MQTT thread retries a message the log cannot take yet. */
+#define STORE_RETRY_MS 20
 
 struct daemon {
     struct config *cfg;
@@ -39,6 +41,7 @@ struct daemon {
     struct ingest *in;
     struct httpd *http;
     atomic_int_least64_t last_full_log_ms;
+    atomic_bool stopping;         /* the MQTT thread stops waiting for room */
     bool paused;                  /* main loop only */
     int64_t paused_since_ms;      /* main loop only */
     atomic_uint_least64_t pauses; /* times intake was paused */
@@ -54,12 +57,12 @@ static void log_refused(struct daemon *d, int rc, const char *topic, int64_t now
     if (rc == -EIO)
         log_error("daemon",
                   "cannot store message: the disk refuses writes to the wal (full or failing); "
-                  "the mqtt client keeps it and offers it again topic=%s",
+                  "holding it and retrying, mqtt intake pauses topic=%s",
                   topic);
     else if (rc == -ENOSPC)
         log_warn("daemon",
-                 "wal is at wal.max_bytes; the mqtt client keeps the message and offers it "
-                 "again topic=%s max_bytes=%lld",
+                 "wal is at wal.max_bytes: holding the message until the database takes the "
+                 "backlog topic=%s max_bytes=%lld",
                  topic, (long long)d->cfg->wal.max_bytes);
     else
         log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s", strerror(-rc),
@@ -77,17 +80,28 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
         quarantine_add(d->q, recv_ms, REASON_TOO_LARGE, detail, topic, payload, len);
         return 0;
     }
-    int rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
-    /* drop_oldest: make room by giving up the oldest segment (the wal logs
-     * each drop and counts it); -ENOENT means only the active one is left. */
-    while (rc == -ENOSPC && d->cfg->wal.full_policy == WAL_FULL_DROP_OLDEST) {
-        if (wal_drop_oldest(d->wal, NULL) == -ENOENT)
-            break;
-        rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
+    /* Returning nonzero would leave the message in Paho's queue, which Paho
+     * only works off one message per packet received: a queue formed under
+     * steady traffic never drains. So a full log (pause) or a disk that
+     * refuses writes blocks this thread instead: Paho stops reading the
+     * socket, TCP pushes back on the broker, and check_intake() disconnects.
+     * Only shutdown gives up, and then Paho keeps the message in its
+     * persistence directory for the next start. */
+    for (;;) {
+        int rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
+        /* drop_oldest: make room by giving up the oldest segment (the wal
+         * logs and counts each drop); -ENOENT: only the active one is left. */
+        while (rc == -ENOSPC && d->cfg->wal.full_policy == WAL_FULL_DROP_OLDEST &&
+               wal_drop_oldest(d->wal, NULL) != -ENOENT)
+            rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
+        if (rc == 0)
+            return 0;
+        log_refused(d, rc, topic, ingest_now_ms());
+        if ((rc != -ENOSPC && rc != -EIO) || atomic_load(&d->stopping))
+            return rc;
+        struct timespec ts = {0, STORE_RETRY_MS * 1000000L};
+        nanosleep(&ts, NULL);
     }
-    if (rc)
-        log_refused(d, rc, topic, recv_ms); /* nonzero: Paho offers the message again */
-    return rc;
 }
 
 /*
@@ -104,13 +118,14 @@ static void check_intake(struct daemon *d)
     bool full =
         c->wal.full_policy == WAL_FULL_PAUSE && max > 0 && ws.bytes_used >= max / 100 * PAUSE_PCT;
     if (!d->paused && (full || ws.io_error)) {
-        ingest_pause(d->in);
-        d->paused = true;
-        d->paused_since_ms = ingest_now_ms();
+        /* Count and log first: whoever sees paused 1 in /metrics finds both. */
         atomic_fetch_add(&d->pauses, 1);
         log_warn("daemon", "pausing mqtt intake: %s used_bytes=%lld max_bytes=%lld pending=%llu",
                  ws.io_error ? "the disk refuses writes to the wal" : "the wal is nearly full",
                  (long long)ws.bytes_used, (long long)max, (unsigned long long)ws.records_pending);
+        ingest_pause(d->in);
+        d->paused = true;
+        d->paused_since_ms = ingest_now_ms();
         return;
     }
     bool room =
@@ -329,6 +344,7 @@ int daemon_run(const char *config_path)
     }
     /* Stop taking messages, make what was taken durable, then give the
      * database a bounded time to take it; the rest waits in the WAL. */
+    atomic_store(&d.stopping, true);
     ingest_stop(d.in);
     pipeline_stop(d.pipe, DRAIN_MS);
     wal_stats(d.wal, &ws);

@@ -285,10 +285,10 @@ void ingest_pause(struct ingest *in)
         if (prev == ST_PAUSED || prev == ST_STOPPED)
             return;
     } while (!atomic_compare_exchange_weak(&in->state, &prev, ST_PAUSED));
+    metrics_set(G_MQTT_CONNECTED, 0);
     /* A connect in progress is let go in on_connected, which sees ST_PAUSED. */
     if (MQTTAsync_isConnected(in->client))
         disconnect_now(in);
-    metrics_set(G_MQTT_CONNECTED, 0);
 }
 
 void ingest_resume(struct ingest *in)
