@@ -152,6 +152,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->wal.max_bytes, 1073741824);
     assert_string_equal(cfg->registry.assets, "");
     assert_int_equal(cfg->registry.unknown_devices, REGISTRY_UNKNOWN_FLAG);
+    assert_int_equal(cfg->wal.full_policy, WAL_FULL_PAUSE);
 }
 
 static void test_values_are_stored(void **state)
@@ -166,7 +167,7 @@ static void test_values_are_stored(void **state)
                           "  \"gzip\": false, \"batch_bytes\": 1024},"
                           " \"http\": {\"listen\": \"\"},"
                           " \"wal\": {\"fsync_ms\": 0, \"segment_bytes\": 65536,"
-                          "  \"max_bytes\": 131072}}"),
+                          "  \"max_bytes\": 131072, \"full_policy\": \"drop_oldest\"}}"),
                      0);
     assert_string_equal(cfg->data_dir, "/srv/ll");
     assert_string_equal(cfg->log_level, "debug");
@@ -291,6 +292,10 @@ static void test_enum(void **state)
                                 "lifeline.json: log.level: 'INFO' is not one of error, warn, "
                                 "info, debug; fix: use error, warn, info or debug (in double "
                                 "quotes, lower case)\n");
+    assert_int_equal(load("{\"wal\": {\"full_policy\": \"drop\"}}"), 1);
+    assert_string_equal(errs(), "lifeline.json: wal.full_policy: 'drop' is not one of pause, "
+                                "drop_oldest; fix: use pause or drop_oldest (in double quotes, "
+                                "lower case)\n");
 }
 
 static void test_topic_filters(void **state)
