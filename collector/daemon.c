@@ -141,9 +141,11 @@ static void check_intake(struct daemon *d)
     }
 }
 
-static int health(void *ctx, struct buf *body)
+static void health(void *ctx, const struct httpd_request *req, struct httpd_response *res)
 {
+    (void)req;
     struct daemon *d = ctx;
+    struct buf *body = &res->body;
     const char *reason = NULL;
     if (ingest_paused(d->in))
         reason = "mqtt intake paused: the write-ahead log is full or cannot be written";
@@ -158,7 +160,7 @@ static int health(void *ctx, struct buf *body)
         json_append_kv(body, "reason", reason);
     }
     buf_puts(body, "}\n");
-    return reason ? 503 : 200;
+    res->status = reason ? 503 : 200;
 }
 
 static void render_wal(const struct daemon *d, const struct wal_stats *ws, struct buf *b)
@@ -231,9 +233,12 @@ static void render_knowledge(struct daemon *d, struct buf *b)
                            ps.fields_quarantined);
 }
 
-static void render_metrics(void *ctx, struct buf *body)
+static void render_metrics(void *ctx, const struct httpd_request *req, struct httpd_response *res)
 {
+    (void)req;
     struct daemon *d = ctx;
+    struct buf *body = &res->body;
+    res->content_type = "text/plain; version=0.0.4";
     struct wal_stats ws;
     wal_stats(d->wal, &ws);
     metrics_set(G_QUEUE_DEPTH, (int64_t)ws.records_pending);
@@ -338,10 +343,14 @@ static int open_parts(struct daemon *d)
     if (!d->in)
         return -EIO;
     if (c->http.listen && c->http.listen[0]) {
-        struct httpd_handlers h = {.ctx = d, .health = health, .metrics = render_metrics};
-        d->http = httpd_start(c->http.listen, &h);
+        d->http = httpd_new(c->http.listen);
         if (!d->http)
-            return -EIO;
+            return -ENOMEM;
+        httpd_route(d->http, "GET", "/healthz", health, d);
+        httpd_route(d->http, "GET", "/metrics", render_metrics, d);
+        rc = httpd_start(d->http);
+        if (rc)
+            return rc;
     }
     return 0;
 }

@@ -11,24 +11,80 @@
 #include "log.h"
 #include "numparse.h"
 
+struct route {
+    const char *method;
+    char path[128];
+    size_t len;
+    int prefix;
+    httpd_handler_fn fn;
+    void *ctx;
+};
+
 struct httpd {
     struct MHD_Daemon *mhd;
-    struct httpd_handlers h;
+    char listen[256];
+    struct route routes[HTTPD_MAX_ROUTES];
+    size_t nroutes;
     int port;
 };
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *type,
-                                 const char *body, size_t len)
+/* Per-connection state while a request body arrives. */
+struct pending {
+    struct buf body;
+    int too_large;
+};
+
+const char *httpd_query(const struct httpd_request *req, const char *name)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *httpd_header(const struct httpd_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, struct httpd_response *res)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        res->body.len, res->body.data ? res->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Content-Type", res->content_type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (res->extra_header_name && res->extra_header_value)
+        MHD_add_response_header(r, res->extra_header_name, res->extra_header_value);
+    enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+static enum MHD_Result send_plain(struct MHD_Connection *c, int status, const char *text)
+{
+    struct httpd_response res = {.status = status, .content_type = "text/plain; charset=utf-8"};
+    buf_init(&res.body, 4096);
+    buf_puts(&res.body, text);
+    enum MHD_Result ret = send_response(c, &res);
+    buf_free(&res.body);
+    return ret;
+}
+
+static const struct route *find_route(const struct httpd *s, const char *method, const char *url,
+                                      int *method_mismatch)
+{
+    *method_mismatch = 0;
+    for (size_t i = 0; i < s->nroutes; i++) {
+        const struct route *r = &s->routes[i];
+        int match = r->prefix ? strncmp(url, r->path, r->len) == 0 : strcmp(url, r->path) == 0;
+        if (!match)
+            continue;
+        if (strcmp(method, r->method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0))
+            return r;
+        *method_mismatch = 1;
+    }
+    return NULL;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -36,32 +92,56 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
                               size_t *upload_len, void **state)
 {
     (void)version;
-    (void)upload;
     struct httpd *s = cls;
-    if (*state == NULL) { /* first call: headers only */
-        *state = s;
+    struct pending *p = *state;
+    if (!p) { /* first call: headers only */
+        p = calloc(1, sizeof *p);
+        if (!p)
+            return MHD_NO;
+        buf_init(&p->body, HTTPD_MAX_BODY);
+        *state = p;
         return MHD_YES;
     }
-    if (*upload_len != 0) /* no endpoint takes a body yet */
-        return send_text(c, 413, "text/plain", "no body expected\n", 17);
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return send_text(c, 405, "text/plain", "method not allowed\n", 19);
-
-    struct buf body;
-    buf_init(&body, 16u << 20);
-    enum MHD_Result ret;
-    if (strcmp(url, "/healthz") == 0) {
-        int status = s->h.health(s->h.ctx, &body);
-        ret = send_text(c, (unsigned)status, "application/json", body.data ? body.data : "",
-                        body.len);
-    } else if (strcmp(url, "/metrics") == 0) {
-        s->h.metrics(s->h.ctx, &body);
-        ret = send_text(c, 200, "text/plain; version=0.0.4", body.data ? body.data : "", body.len);
-    } else {
-        ret = send_text(c, 404, "text/plain", "not found\n", 10);
+    if (*upload_len != 0) {
+        if (buf_append(&p->body, upload, *upload_len) != 0)
+            p->too_large = 1;
+        *upload_len = 0;
+        return MHD_YES;
     }
-    buf_free(&body);
+    if (p->too_large)
+        return send_plain(c, 413, "request body too large\n");
+
+    int wrong_method;
+    const struct route *r = find_route(s, method, url, &wrong_method);
+    if (!r)
+        return wrong_method ? send_plain(c, 405, "method not allowed\n")
+                            : send_plain(c, 404, "not found\n");
+    struct httpd_request req = {.method = method,
+                                .path = url,
+                                .rest = r->prefix ? url + r->len : "",
+                                .body = p->body.data ? p->body.data : "",
+                                .body_len = p->body.len,
+                                .conn = c};
+    struct httpd_response res = {.status = 200, .content_type = "application/json"};
+    buf_init(&res.body, 16u << 20);
+    r->fn(r->ctx, &req, &res);
+    enum MHD_Result ret = send_response(c, &res);
+    buf_free(&res.body);
     return ret;
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode why)
+{
+    (void)cls;
+    (void)c;
+    (void)why;
+    struct pending *p = *state;
+    if (p) {
+        buf_free(&p->body);
+        free(p);
+        *state = NULL;
+    }
 }
 
 /* Splits "host:port" or "[v6]:port" into a socket address. 0 or -EINVAL. */
@@ -104,41 +184,69 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
     return -EINVAL;
 }
 
-struct httpd *httpd_start(const char *listen, const struct httpd_handlers *h)
+struct httpd *httpd_new(const char *listen)
 {
-    struct sockaddr_storage ss;
-    socklen_t sslen;
-    if (parse_listen(listen, &ss, &sslen) != 0) {
-        log_error("httpd", "bad listen address listen=%s", listen);
+    if (strlen(listen) >= sizeof((struct httpd *)0)->listen)
         return NULL;
-    }
     struct httpd *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->h = *h;
+    memcpy(s->listen, listen, strlen(listen) + 1);
+    return s;
+}
+
+int httpd_route(struct httpd *s, const char *method, const char *path, httpd_handler_fn fn,
+                void *ctx)
+{
+    if (s->nroutes >= HTTPD_MAX_ROUTES || s->mhd)
+        return -ENOSPC;
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof s->routes[0].path)
+        return -EINVAL;
+    struct route *r = &s->routes[s->nroutes++];
+    r->method = method;
+    r->prefix = path[n - 1] == '*';
+    r->len = r->prefix ? n - 1 : n;
+    memcpy(r->path, path, r->len);
+    r->path[r->len] = '\0';
+    r->fn = fn;
+    r->ctx = ctx;
+    return 0;
+}
+
+int httpd_start(struct httpd *s)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (parse_listen(s->listen, &ss, &sslen) != 0) {
+        log_error("httpd", "bad listen address listen=%s", s->listen);
+        return -EINVAL;
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->mhd = MHD_start_daemon(
-        flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+    s->mhd =
+        MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
     if (!s->mhd) {
-        log_error("httpd", "cannot listen listen=%s error=\"%s\"", listen, strerror(errno));
-        free(s);
-        return NULL;
+        int e = errno;
+        log_error("httpd", "cannot listen listen=%s error=\"%s\"", s->listen, strerror(e));
+        return e ? -e : -EIO;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
     s->port = info ? info->port : 0;
-    log_info("httpd", "listening listen=%s port=%d", listen, s->port);
-    return s;
+    log_info("httpd", "listening listen=%s port=%d routes=%zu", s->listen, s->port, s->nroutes);
+    return 0;
 }
 
 void httpd_stop(struct httpd *s)
 {
     if (!s)
         return;
-    MHD_stop_daemon(s->mhd);
+    if (s->mhd)
+        MHD_stop_daemon(s->mhd);
     free(s);
 }
 
