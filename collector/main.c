@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "sim.h"
 
 static const char usage[] =
     "usage: lifeline <command> [options]\n"
@@ -21,6 +22,8 @@ static const char usage[] =
     "                   SIGTERM or SIGINT writes what is pending and exits 0\n"
     "  check -c FILE    validate the configuration; prints every problem with its\n"
     "                   key and the fix and exits 1, or prints a summary and exits 0\n"
+    "  sim -c FILE ...  simulate devices and publish their readings to the broker\n"
+    "                   in FILE (load generator); 'lifeline sim --help' for options\n"
     "  help config      print the reference of every configuration key (Markdown)\n"
     "\n"
     "options:\n"
@@ -106,6 +109,8 @@ int main(int argc, char **argv)
         const char *path = config_arg("run", argc - 1, argv + 1);
         return path ? daemon_run(path) : 2;
     }
+    if (strcmp(cmd, "sim") == 0)
+        return sim_main(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     fprintf(stderr, "lifeline: unknown command '%s'; see 'lifeline --help'\n", cmd);
