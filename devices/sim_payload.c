@@ -1,6 +1,7 @@
 #include "sim_payload.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -19,23 +20,81 @@ int sim_topic(const struct sim_device *d, struct buf *out)
     }
 }
 
+/* Appends an integer in decimal; printf is most of the cost of a message. */
+static int put_i64(struct buf *out, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[n++] = '-';
+    int rc = buf_reserve(out, n);
+    if (rc)
+        return rc;
+    while (n)
+        out->data[out->len++] = tmp[--n];
+    out->data[out->len] = '\0';
+    return 0;
+}
+
+/* Appends v with `dec` digits after the point (dec <= 6, |v| < 1e12), as
+ * "%.*f" would, rounding half away from zero. */
+static int put_fixed(struct buf *out, double v, int dec)
+{
+    static const int64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (dec < 0 || dec > 6 || !(v > -1e12 && v < 1e12))
+        return buf_printf(out, "%.*f", dec, v);
+    int64_t m = llround(v * (double)pow10[dec]);
+    if (m < 0) {
+        int rc = buf_putc(out, '-');
+        if (rc)
+            return rc;
+        m = -m;
+    }
+    int rc = put_i64(out, m / pow10[dec]);
+    if (rc || dec == 0)
+        return rc;
+    char frac[8];
+    int64_t f = m % pow10[dec];
+    frac[0] = '.';
+    for (int i = dec; i >= 1; i--) {
+        frac[i] = (char)('0' + f % 10);
+        f /= 10;
+    }
+    return buf_append(out, frac, (size_t)dec + 1);
+}
+
+static int put_key(struct buf *out, const char *pre, const char *key, const char *post)
+{
+    int rc = buf_puts(out, pre);
+    rc = rc ? rc : buf_puts(out, key);
+    return rc ? rc : buf_puts(out, post);
+}
+
 static int put_value(struct buf *out, const struct sim_value *v)
 {
     switch (v->kind) {
     case SIM_BOOL:
         return buf_puts(out, v->b ? "true" : "false");
-    case SIM_FLAG:
-        return buf_printf(out, "\"%c\"", v->flag);
+    case SIM_FLAG: {
+        char q[3] = {'"', v->flag, '"'};
+        return buf_append(out, q, 3);
+    }
     default:
-        return buf_printf(out, "%.*f", v->decimals, v->num);
+        return put_fixed(out, v->num, v->decimals);
     }
 }
 
 static int json(const struct sim_reading *r, struct buf *out)
 {
-    int rc = buf_printf(out, "{\"ts\":%lld", (long long)r->ts_ms);
+    int rc = buf_puts(out, "{\"ts\":");
+    rc = rc ? rc : put_i64(out, r->ts_ms);
     for (size_t i = 0; i < r->n && !rc; i++) {
-        rc = buf_printf(out, ",\"%s\":", r->v[i].key);
+        rc = put_key(out, ",\"", r->v[i].key, "\":");
         if (!rc)
             rc = put_value(out, &r->v[i]);
     }
@@ -47,11 +106,11 @@ static int alink(const struct sim_device *d, const struct sim_reading *r, struct
     int rc = buf_printf(out, "{\"id\":\"%llu\",\"version\":\"1.0\",\"params\":{",
                         (unsigned long long)d->readings);
     for (size_t i = 0; i < r->n && !rc; i++) {
-        rc = buf_printf(out, "%s\"%s\":{\"value\":", i ? "," : "", r->v[i].key);
-        if (!rc)
-            rc = put_value(out, &r->v[i]);
-        if (!rc)
-            rc = buf_printf(out, ",\"time\":%lld}", (long long)r->ts_ms);
+        rc = put_key(out, i ? ",\"" : "\"", r->v[i].key, "\":{\"value\":");
+        rc = rc ? rc : put_value(out, &r->v[i]);
+        rc = rc ? rc : buf_puts(out, ",\"time\":");
+        rc = rc ? rc : put_i64(out, r->ts_ms);
+        rc = rc ? rc : buf_putc(out, '}');
     }
     return rc ? rc : buf_puts(out, "},\"method\":\"thing.event.property.post\"}");
 }
