@@ -284,7 +284,7 @@ static void test_payloads(void **state)
     make(&d, SIM_SURVEILLANCE, 1, 0, &none);
     struct sim_reading r = {.ts_ms = T0, .faults = 0, .n = 2};
     r.v[0] = (struct sim_value){.key = "online", .kind = SIM_BOOL, .b = true};
-    r.v[1] = (struct sim_value){.key = "temperature", .kind = SIM_NUM, .decimals = 1, .num = -5.25};
+    r.v[1] = (struct sim_value){.key = "temperature", .kind = SIM_NUM, .decimals = 1, .num = -5.26};
     assert_int_equal(sim_topic(&d, &out), 0);
     assert_string_equal(out.data, "lifeline/九州街道/surveillance/DEV050000");
     buf_reset(&out);
