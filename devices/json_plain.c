@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "decode_util.h"
 #include "numparse.h"
 #include "timestamp.h"
 #include "utf8.h"
@@ -21,29 +22,15 @@ struct walk {
     char key[JSON_PLAIN_KEY_MAX]; /* the flattened key being built */
 };
 
-/* Sets the reason and the detail text and returns -EINVAL. A detail cut by
- * the buffer size is cut before a partial UTF-8 character, so that it stays
- * valid text for the quarantine record. */
+/* Sets the reason and the detail text and returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) static int fail(struct walk *w, enum reason why,
                                                       const char *fmt, ...)
 {
-    *w->why = why;
-    if (!w->detail || w->detail_len == 0)
-        return -EINVAL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(w->detail, w->detail_len, fmt, ap);
+    int rc = decode_vfail(w->why, w->detail, w->detail_len, why, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        w->detail[0] = '\0';
-    } else if ((size_t)n >= w->detail_len) {
-        size_t end = w->detail_len - 1, lead = end;
-        while (lead > 0 && ((unsigned char)w->detail[lead - 1] & 0xC0) == 0x80)
-            lead--;
-        if (lead > 0 && lead - 1 + utf8_seq_len((unsigned char)w->detail[lead - 1]) > end)
-            w->detail[lead - 1] = '\0';
-    }
-    return -EINVAL;
+    return rc;
 }
 
 static const char *type_name(const cJSON *j)
@@ -61,25 +48,6 @@ static const char *type_name(const cJSON *j)
     if (cJSON_IsObject(j))
         return "an object";
     return "an unknown value";
-}
-
-/* Offset of the first raw NUL or \u0000 escape, or len when there is none.
- * A \u0000 is an escape only when an odd number of backslashes precede it. */
-static size_t find_nul(const char *p, size_t len)
-{
-    const char *z = memchr(p, '\0', len);
-    if (z)
-        return (size_t)(z - p);
-    for (size_t i = 1; i + 5 <= len; i++) {
-        if (memcmp(p + i, "u0000", 5) != 0)
-            continue;
-        size_t bs = 0;
-        while (bs < i && p[i - 1 - bs] == '\\')
-            bs++;
-        if (bs % 2 == 1)
-            return i - 1;
-    }
-    return len;
 }
 
 static int set_ts(struct walk *w, const cJSON *j)
@@ -253,7 +221,7 @@ int json_plain_decode(const char *payload, size_t len, int64_t recv_ms, struct r
         rc = fail(&w, REASON_MALFORMED, "empty payload");
         goto out;
     }
-    size_t nul = find_nul(payload, len);
+    size_t nul = decode_find_nul(payload, len);
     if (nul < len) {
         rc = fail(&w, REASON_MALFORMED, "invalid json at byte %zu: nul character", nul);
         goto out;

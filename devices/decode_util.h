@@ -1,0 +1,58 @@
+/*
+ * decode_util: small helpers the payload decoders share (Alink, OneNET,
+ * HJ 212), so that every decoder words its refusals the same way.
+ */
+#ifndef LIFELINE_DECODE_UTIL_H
+#define LIFELINE_DECODE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "reason.h"
+
+/*
+ * Sets *why = r and writes the printf-formatted explanation into
+ * detail[0..detail_len) (skipped when detail is NULL or detail_len is 0).
+ * A text cut by the buffer size is cut before a partial UTF-8 character, so
+ * that it stays valid text for the quarantine record. Always returns -EINVAL,
+ * so that callers can write `return decode_fail(...)`.
+ */
+int decode_fail(enum reason *why, char *detail, size_t detail_len, enum reason r, const char *fmt,
+                ...) __attribute__((format(printf, 5, 6)));
+/* The same with a va_list, for decoders that wrap it. */
+int decode_vfail(enum reason *why, char *detail, size_t detail_len, enum reason r, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 5, 0)));
+
+/*
+ * Offset of the first raw NUL byte or JSON \u0000 escape in p[0..len), or len
+ * when there is none. cJSON would silently cut a string at either, so JSON
+ * decoders refuse them. A \u0000 is an escape only when an odd number of
+ * backslashes precede it.
+ */
+size_t decode_find_nul(const char *p, size_t len);
+
+/*
+ * True when name[0..len) is usable as a field key part: non-empty, valid
+ * UTF-8, no control characters (a key becomes a line protocol field key,
+ * which cannot carry a newline).
+ */
+bool decode_name_ok(const char *name, size_t len);
+
+/* One level of an MQTT topic: a slice of the topic, possibly empty. */
+struct decode_level {
+    const char *ptr;
+    size_t len;
+};
+
+/*
+ * Splits topic[0..len) at '/' into at most `max` levels ("/a" is "" and
+ * "a"). Returns the number of levels, or max + 1 when there are more (the
+ * first `max` are filled then).
+ */
+size_t decode_split_topic(const char *topic, size_t len, struct decode_level *lv, size_t max);
+
+/* True when the level is exactly the C string s. */
+bool decode_level_is(const struct decode_level *lv, const char *s);
+
+#endif
