@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim_hj212_shim.h"
+#include "hj212.h"
 
 int sim_topic(const struct sim_device *d, struct buf *out)
 {

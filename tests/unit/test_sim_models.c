@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "sim_hj212_shim.h"
+#include "hj212.h"
 #include "sim_models.h"
 #include "sim_payload.h"
 
