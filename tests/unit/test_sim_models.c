@@ -10,7 +10,10 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "alink.h"
 #include "hj212.h"
+#include "json_plain.h"
+#include "reading.h"
 #include "sim_models.h"
 #include "sim_payload.h"
 
@@ -337,6 +340,110 @@ static void test_hj212_crc(void **state)
     assert_int_equal(hj212_crc(seg, strlen(seg)), 0x1C80);
 }
 
+/* Decodes what the simulator sent with Lifeline's own decoder for the format. */
+static int decode(const struct sim_device *d, const struct buf *topic, const struct buf *payload,
+                  struct reading *rd, enum reason *why)
+{
+    char detail[256];
+    if (d->fmt == SIM_FORMAT_JSON)
+        return json_plain_decode(payload->data, payload->len, 1, rd, why, detail, sizeof detail);
+    struct device_ref who;
+    struct decoder_input in = {.topic = topic->data,
+                               .topic_len = topic->len,
+                               .payload = payload->data,
+                               .len = payload->len,
+                               .recv_ms = 1,
+                               .local_offset_min = 480};
+    int rc = d->fmt == SIM_FORMAT_ALINK ? alink_decode(&in, rd, &who, why, detail, sizeof detail)
+                                        : hj212_decode(&in, rd, &who, why, detail, sizeof detail);
+    if (rc == 0) {
+        assert_int_equal(who.device_len, strlen(d->id));
+        assert_memory_equal(who.device, d->id, who.device_len);
+    }
+    return rc;
+}
+
+/* Every category in every format goes through the matching decoder with
+ * every value and the device's time intact; a malformed one is refused as
+ * malformed. */
+static void test_round_trip_through_decoders(void **state)
+{
+    (void)state;
+    struct sim_faults f = {{0}};
+    f.rate[SIM_FAULT_MALFORMED] = 0.1;
+    f.rate[SIM_FAULT_FLAG_D] = 0.2;
+    struct buf topic, payload;
+    buf_init(&topic, 1024);
+    buf_init(&payload, 1 << 16);
+    struct reading rd;
+    assert_int_equal(reading_init(&rd, 1 << 16), 0);
+    int malformed = 0;
+    for (int fmt = SIM_FORMAT_JSON; fmt <= SIM_FORMAT_HJ212; fmt++) {
+        for (int c = 0; c < SIM_CATEGORY_COUNT; c++) {
+            struct sim_device d;
+            make(&d, (enum sim_category)c, 5, (uint64_t)c, &f);
+            d.fmt = (enum sim_format)fmt;
+            for (int k = 0; k < 40; k++) {
+                struct sim_reading r;
+                sim_device_step(&d, sim_device_next_ts(&d, T0 + k * 1000), &f, &r);
+                buf_reset(&topic);
+                buf_reset(&payload);
+                assert_int_equal(sim_topic(&d, &topic), 0);
+                assert_int_equal(sim_payload(&d, &r, &payload), 0);
+                enum reason why = REASON__COUNT;
+                int rc = decode(&d, &topic, &payload, &rd, &why);
+                if (r.faults & (1u << SIM_FAULT_MALFORMED)) {
+                    assert_int_equal(rc, -EINVAL);
+                    assert_int_equal(why, REASON_MALFORMED);
+                    malformed++;
+                    continue;
+                }
+                if (rc != 0)
+                    fail_msg("%s %s: rc %d reason %s: %s", sim_format_name(d.fmt),
+                             sim_category_name(d.cat), rc, reason_name(why), payload.data);
+                for (size_t i = 0; i < r.n; i++) {
+                    const struct sim_value *v = &r.v[i];
+                    const struct field *fd;
+                    if (v->kind == SIM_FLAG) {
+                        if (fmt == SIM_FORMAT_HJ212)
+                            continue; /* checked on the first factor below */
+                        fd = reading_find(&rd, "flag");
+                        assert_non_null(fd);
+                        assert_int_equal(fd->type, FIELD_STRING);
+                        assert_int_equal(fd->v.s.ptr[0], v->flag);
+                        continue;
+                    }
+                    fd = reading_find(&rd, v->key);
+                    if (!fd)
+                        fail_msg("%s %s: no field %s", sim_format_name(d.fmt),
+                                 sim_category_name(d.cat), v->key);
+                    int64_t ts = fd->ts_ms ? fd->ts_ms : rd.ts_ms;
+                    assert_int_equal(ts, r.ts_ms);
+                    if (v->kind == SIM_BOOL && fmt != SIM_FORMAT_HJ212) {
+                        assert_int_equal(fd->type, FIELD_BOOL);
+                        assert_int_equal(fd->v.b, v->b);
+                    } else {
+                        assert_int_equal(fd->type, FIELD_FLOAT);
+                        double want = v->kind == SIM_BOOL ? (v->b ? 1 : 0) : v->num;
+                        if (fabs(fd->v.f - want) > 0.51 * pow(10, -v->decimals))
+                            fail_msg("%s %s %s: %g != %g", sim_format_name(d.fmt),
+                                     sim_category_name(d.cat), v->key, fd->v.f, want);
+                    }
+                }
+                if (fmt == SIM_FORMAT_HJ212 && c == SIM_SEWAGE) {
+                    const struct field *fl = reading_find(&rd, "w00000_flag");
+                    assert_non_null(fl);
+                    assert_int_equal(fl->v.s.ptr[0], r.v[6].flag);
+                }
+            }
+        }
+    }
+    assert_true(malformed > 5);
+    reading_free(&rd);
+    buf_free(&topic);
+    buf_free(&payload);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -358,7 +465,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),   cmocka_unit_test(test_distinct_timestamps),
         cmocka_unit_test(test_fault_rates),     cmocka_unit_test(test_faults_parse_errors),
         cmocka_unit_test(test_payloads),        cmocka_unit_test(test_hj212_crc),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),           cmocka_unit_test(test_round_trip_through_decoders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
