@@ -367,7 +367,10 @@ static int run_scheduled(struct run *r, int64_t start_ns)
     sim_rng_seed(&rng, r->o->seed ^ 0x5eed5eedULL);
     for (size_t i = 0; i < n; i++) {
         double period = (double)sim_device_interval(&r->fleet->dev[i]) * 1e6 / r->o->speedup;
-        heap_push(h, &nh, (struct due){start_ns + (int64_t)(period * sim_rng_uniform(&rng)), i});
+        /* the first reports come within 10 s, as after power-on, whatever
+         * the interval: a demo shows every device at once */
+        double first = period < 1e10 ? period : 1e10;
+        heap_push(h, &nh, (struct due){start_ns + (int64_t)(first * sim_rng_uniform(&rng)), i});
     }
     int64_t log_ns = start_ns + 5000000000LL;
     while (nh > 0 && !over(r, start_ns)) {
