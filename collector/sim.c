@@ -38,6 +38,9 @@ static const char usage[] =
     "  --qos 0|1          (default 1)\n"
     "  --connections C    publishing connections, devices spread over them (default 1)\n"
     "  --inflight W       messages in flight per connection at most (default 20)\n"
+    "  --engine E         paho (default), or raw: QoS 0 over tcp:// only, messages\n"
+    "                     batched into 64 KiB writes, for load tests past what\n"
+    "                     Paho's one write per message allows\n"
     "faults and output:\n"
     "  --fault LIST       rates, e.g. silent=0.05,range=0.01,malformed=0.01,tilt=0.02,\n"
     "                     open=0.01,flag_d=0.02,battery=0.02,rsrp=0.02 (default none)\n"
@@ -109,7 +112,8 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
         O_FORMAT,
         O_SEED,
         O_FAULT,
-        O_SUMMARY
+        O_SUMMARY,
+        O_ENGINE
     };
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                              {"help", no_argument, NULL, 'h'},
@@ -126,6 +130,7 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
                                              {"seed", required_argument, NULL, O_SEED},
                                              {"fault", required_argument, NULL, O_FAULT},
                                              {"summary", required_argument, NULL, O_SUMMARY},
+                                             {"engine", required_argument, NULL, O_ENGINE},
                                              {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof *o);
     o->speedup = 1;
@@ -198,6 +203,12 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
         case O_SUMMARY:
             o->summary_path = optarg;
             break;
+        case O_ENGINE:
+            if (strcmp(optarg, "raw") == 0)
+                o->raw = true;
+            else if (strcmp(optarg, "paho") != 0)
+                rc = bad("--engine", "expected paho or raw");
+            break;
         default:
             return 2;
         }
@@ -210,6 +221,8 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
         return bad("-c", "missing -c FILE (the configuration file with mqtt.url)");
     if (o->registry && o->devices)
         return bad("--registry", "give --devices or --registry, not both");
+    if (o->raw && o->qos != 0)
+        return bad("--engine", "raw publishes at QoS 0 only; add --qos 0");
     if (!o->registry && !o->devices)
         o->devices = 30;
     return 0;
@@ -255,9 +268,11 @@ struct run {
     const struct sim_opts *o;
     struct sim_fleet *fleet;
     struct sim_pool *pool;
-    struct buf topic, payload;
+    struct buf payload;
     struct sim_reading reading;
     uint64_t sent;
+    int64_t now;         /* CLOCK_MONOTONIC ns, read once per message */
+    int64_t wall_offset; /* CLOCK_REALTIME - CLOCK_MONOTONIC at the start */
 };
 
 static void on_done(void *ctx, bool ok)
@@ -271,18 +286,15 @@ static int send_one(struct run *r, size_t i)
 {
     struct sim_device *d = &r->fleet->dev[i];
     struct sim_count *c = &r->fleet->count[i];
-    int64_t ts = sim_device_next_ts(d, now_ns(CLOCK_REALTIME) / 1000000);
+    int64_t ts = sim_device_next_ts(d, (r->now + r->wall_offset) / 1000000);
     sim_device_step(d, ts, &r->o->faults, &r->reading);
-    buf_reset(&r->topic);
     buf_reset(&r->payload);
-    int rc = sim_topic(d, &r->topic);
-    if (!rc)
-        rc = sim_payload(d, &r->reading, &r->payload);
+    int rc = sim_payload(d, &r->reading, &r->payload);
     if (rc) {
         log_error("sim", "cannot encode device=%s error=\"%s\"", d->id, strerror(-rc));
         return -ECANCELED;
     }
-    rc = sim_pool_publish(r->pool, d->conn, r->topic.data, r->payload.data, r->payload.len, c);
+    rc = sim_pool_publish(r->pool, d->conn, r->fleet->topic[i], r->payload.data, r->payload.len, c);
     if (rc == -ECANCELED)
         return rc;
     if (rc) {
@@ -316,13 +328,12 @@ static bool over(struct run *r, int64_t start_ns)
         return true;
     if (r->o->count && r->sent >= r->o->count)
         return true;
-    return r->o->duration_s > 0 &&
-           (double)(now_ns(CLOCK_MONOTONIC) - start_ns) >= r->o->duration_s * 1e9;
+    return r->o->duration_s > 0 && (double)(r->now - start_ns) >= r->o->duration_s * 1e9;
 }
 
 static void progress(struct run *r, int64_t start_ns, int64_t *next_ns)
 {
-    int64_t now = now_ns(CLOCK_MONOTONIC);
+    int64_t now = r->now;
     if (now < *next_ns)
         return;
     *next_ns = now + 5000000000LL;
@@ -336,10 +347,12 @@ static void run_paced(struct run *r, int64_t start_ns)
 {
     size_t n = r->fleet->n, next = 0;
     int64_t log_ns = start_ns + 5000000000LL;
-    for (uint64_t k = 0; !over(r, start_ns); k++) {
+    for (uint64_t k = 0; (r->now = now_ns(CLOCK_MONOTONIC), !over(r, start_ns)); k++) {
         int64_t due = start_ns + (int64_t)((double)k * 1e9 / r->o->rate);
-        for (int64_t now; (now = now_ns(CLOCK_MONOTONIC)) < due && !over(r, start_ns);)
-            sleep_ns(due - now > 20000000 ? 20000000 : due - now);
+        if (r->now < due)
+            sim_pool_flush(r->pool);
+        for (; r->now < due && !over(r, start_ns); r->now = now_ns(CLOCK_MONOTONIC))
+            sleep_ns(due - r->now > 20000000 ? 20000000 : due - r->now);
         size_t tried = 0;
         while (tried < n && silenced(r, next)) {
             next = (next + 1) % n;
@@ -373,9 +386,10 @@ static int run_scheduled(struct run *r, int64_t start_ns)
         heap_push(h, &nh, (struct due){start_ns + (int64_t)(first * sim_rng_uniform(&rng)), i});
     }
     int64_t log_ns = start_ns + 5000000000LL;
-    while (nh > 0 && !over(r, start_ns)) {
-        int64_t now = now_ns(CLOCK_MONOTONIC);
+    while (nh > 0 && (r->now = now_ns(CLOCK_MONOTONIC), !over(r, start_ns))) {
+        int64_t now = r->now;
         if (h[0].at_ns > now) {
+            sim_pool_flush(r->pool);
             sleep_ns(h[0].at_ns - now > 20000000 ? 20000000 : h[0].at_ns - now);
             continue;
         }
@@ -434,7 +448,6 @@ int sim_main(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.o = &o;
     struct sim_fleet fleet;
-    buf_init(&r.topic, 4096);
     buf_init(&r.payload, 65536);
     if (sim_fleet_build(&o, &fleet) != 0)
         goto out_cfg;
@@ -448,12 +461,14 @@ int sim_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    r.pool = sim_pool_new(cfg, o.connections, o.inflight, o.qos, on_done, &stop_flag);
+    r.pool = sim_pool_new(cfg, o.connections, o.inflight, o.qos, o.raw, on_done, &stop_flag);
     if (!r.pool || sim_pool_connect(r.pool, 15000) != 0)
         goto out_fleet;
     log_info("sim", "started url=%s devices=%zu connections=%u qos=%d rate=%g speedup=%g",
              cfg->mqtt.url, fleet.n, o.connections, o.qos, o.rate, o.speedup);
     int64_t start_ns = now_ns(CLOCK_MONOTONIC);
+    r.now = start_ns;
+    r.wall_offset = now_ns(CLOCK_REALTIME) - start_ns;
     if (o.rate > 0)
         run_paced(&r, start_ns);
     else if (run_scheduled(&r, start_ns) != 0)
@@ -479,7 +494,6 @@ out_fleet:
     sim_pool_free(r.pool);
     sim_fleet_free(&fleet);
 out_cfg:
-    buf_free(&r.topic);
     buf_free(&r.payload);
     config_free(cfg);
     return status;

@@ -10,6 +10,7 @@
 
 #include "numparse.h"
 #include "sim_impl.h"
+#include "sim_payload.h"
 
 static const char *const districts[] = {"顾官屯镇", "许营镇", "九州街道"};
 static const char *const district_codes[] = {"GGT", "XY", "JZ"};
@@ -173,7 +174,16 @@ int sim_fleet_build(const struct sim_opts *o, struct sim_fleet *f)
     }
     if (!rc) {
         f->count = calloc(f->n, sizeof *f->count);
-        if (!f->count)
+        f->topic = calloc(f->n, sizeof *f->topic);
+        if (!f->count || !f->topic)
+            rc = -ENOMEM;
+    }
+    for (size_t i = 0; i < f->n && !rc; i++) {
+        struct buf t;
+        buf_init(&t, 4096);
+        rc = sim_topic(&f->dev[i], &t);
+        f->topic[i] = t.data; /* NUL-terminated; ours now */
+        if (!rc && !t.data)
             rc = -ENOMEM;
     }
     if (rc)
@@ -185,6 +195,9 @@ void sim_fleet_free(struct sim_fleet *f)
 {
     if (!f)
         return;
+    for (size_t i = 0; f->topic && i < f->n; i++)
+        free(f->topic[i]);
+    free(f->topic);
     free(f->dev);
     free(f->count);
     memset(f, 0, sizeof *f);

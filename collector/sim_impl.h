@@ -27,6 +27,7 @@ struct sim_opts {
     int qos;
     unsigned connections;
     unsigned inflight;
+    bool raw;   /* --engine raw */
     int format; /* enum sim_format or SIM_FORMAT_MIXED */
     uint64_t seed;
     struct sim_faults faults;
@@ -45,6 +46,7 @@ struct sim_count {
 struct sim_fleet {
     struct sim_device *dev;
     struct sim_count *count;
+    char **topic; /* each device's topic, made once */
     size_t n;
 };
 

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sim_raw.h"
+
+#define RAW_MAX_QUEUED 8192
 
 struct slot {
     struct conn *c;
@@ -28,12 +31,16 @@ struct conn {
     struct slot *slots; /* window of them */
     struct slot **free; /* stack of free slots, under mu */
     unsigned nfree;
+    struct sim_raw *raw; /* --engine raw */
+    void **queued;       /* raw: ctx of each message in the unwritten batch */
+    unsigned nqueued;
 };
 
 struct sim_pool {
     const struct config *cfg;
     unsigned n, window;
     int qos;
+    bool raw;
     sim_done_fn done;
     const atomic_bool *stop;
     int64_t last_error_log_ms;
@@ -122,6 +129,10 @@ static int conn_init(struct sim_pool *p, struct conn *c, unsigned i)
         c->free[k] = &c->slots[k];
     }
     c->nfree = p->window;
+    if (p->raw) {
+        c->queued = calloc(RAW_MAX_QUEUED, sizeof *c->queued);
+        return c->queued ? 0 : -ENOMEM;
+    }
     char id[64];
     snprintf(id, sizeof id, "lifeline-sim-%ld-%u", (long)getpid(), i);
     MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
@@ -140,7 +151,7 @@ static int conn_init(struct sim_pool *p, struct conn *c, unsigned i)
 }
 
 struct sim_pool *sim_pool_new(const struct config *cfg, unsigned n, unsigned window, int qos,
-                              sim_done_fn done, const atomic_bool *stop)
+                              bool raw, sim_done_fn done, const atomic_bool *stop)
 {
     struct sim_pool *p = calloc(1, sizeof *p);
     if (!p)
@@ -149,6 +160,7 @@ struct sim_pool *sim_pool_new(const struct config *cfg, unsigned n, unsigned win
     p->n = n;
     p->window = window;
     p->qos = qos;
+    p->raw = raw;
     p->done = done;
     p->stop = stop;
     p->conns = calloc(n, sizeof *p->conns);
@@ -172,6 +184,14 @@ static bool is_tls(const char *url)
 int sim_pool_connect(struct sim_pool *p, int timeout_ms)
 {
     const struct config *cfg = p->cfg;
+    if (p->raw) {
+        for (unsigned i = 0; i < p->n; i++) {
+            p->conns[i].raw = sim_raw_connect(cfg, i);
+            if (!p->conns[i].raw)
+                return -EIO;
+        }
+        return 0;
+    }
     for (unsigned i = 0; i < p->n; i++) {
         struct conn *c = &p->conns[i];
         MQTTAsync_connectOptions o = MQTTAsync_connectOptions_initializer;
@@ -236,10 +256,55 @@ static void wait_briefly(struct conn *c)
     c->waiting = false;
 }
 
+/* Reports the raw batch written: every queued message is done. */
+static void raw_written(struct sim_pool *p, struct conn *c, int rc)
+{
+    for (unsigned i = 0; i < c->nqueued; i++)
+        p->done(c->queued[i], rc >= 0);
+    c->nqueued = 0;
+}
+
+static int raw_publish(struct sim_pool *p, struct conn *c, const char *topic, const void *payload,
+                       size_t len, void *ctx)
+{
+    if (c->nqueued == RAW_MAX_QUEUED)
+        raw_written(p, c, sim_raw_flush(c->raw));
+    int rc = sim_raw_publish(c->raw, topic, payload, len);
+    if (rc > 0 || rc < 0)
+        raw_written(p, c, rc);
+    if (rc < 0) {
+        int64_t now = mono_ms();
+        if (now - p->last_error_log_ms >= 1000) {
+            p->last_error_log_ms = now;
+            log_error("sim", "write failed conn=%u error=\"%s\"", c->index, strerror(-rc));
+        }
+        return rc == -E2BIG ? -EIO : -ECANCELED;
+    }
+    c->queued[c->nqueued++] = ctx;
+    return 0;
+}
+
+int sim_pool_flush(struct sim_pool *p)
+{
+    int err = 0;
+    for (unsigned i = 0; p->raw && i < p->n; i++) {
+        struct conn *c = &p->conns[i];
+        if (!c->raw)
+            continue;
+        int rc = sim_raw_flush(c->raw);
+        raw_written(p, c, rc);
+        if (rc < 0)
+            err = -EIO;
+    }
+    return err;
+}
+
 int sim_pool_publish(struct sim_pool *p, unsigned conn, const char *topic, const void *payload,
                      size_t len, void *ctx)
 {
     struct conn *c = &p->conns[conn % p->n];
+    if (p->raw)
+        return raw_publish(p, c, topic, payload, len, ctx);
     pthread_mutex_lock(&c->mu);
     while (c->nfree == 0 || !atomic_load(&c->connected)) {
         if (atomic_load(p->stop)) {
@@ -290,6 +355,8 @@ unsigned sim_pool_inflight(const struct sim_pool *p)
 
 int sim_pool_drain(struct sim_pool *p, int timeout_ms)
 {
+    if (p->raw)
+        return sim_pool_flush(p);
     int64_t deadline = mono_ms() + timeout_ms;
     while (sim_pool_inflight(p) > 0) {
         if (mono_ms() >= deadline)
@@ -306,6 +373,11 @@ void sim_pool_free(struct sim_pool *p)
         return;
     for (unsigned i = 0; p->conns && i < p->n; i++) {
         struct conn *c = &p->conns[i];
+        if (c->raw) {
+            raw_written(p, c, sim_raw_flush(c->raw));
+            sim_raw_close(c->raw);
+        }
+        free(c->queued);
         if (c->client) {
             if (MQTTAsync_isConnected(c->client)) {
                 MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;

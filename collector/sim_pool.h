@@ -7,6 +7,11 @@
  * at QoS 1 when the broker's PUBACK arrives, at QoS 0 when it was written to
  * the socket. Then `done(ctx, ok)` runs on a Paho thread; it must be quick
  * and thread safe. Only one thread may call sim_pool_publish.
+ *
+ * With `raw` (QoS 0 over tcp:// only) the pool uses sim_raw instead of Paho:
+ * messages are batched and count as done when their batch is written;
+ * sim_pool_flush writes a partial batch, and must be called before the
+ * publisher sleeps.
  */
 #ifndef LIFELINE_SIM_POOL_H
 #define LIFELINE_SIM_POOL_H
@@ -28,7 +33,7 @@ typedef void (*sim_done_fn)(void *ctx, bool ok);
  * Returns the pool or NULL (logged).
  */
 struct sim_pool *sim_pool_new(const struct config *cfg, unsigned n, unsigned window, int qos,
-                              sim_done_fn done, const atomic_bool *stop);
+                              bool raw, sim_done_fn done, const atomic_bool *stop);
 /* Connects every client and waits until all are up. 0, -ETIMEDOUT, -ECANCELED (stop). */
 int sim_pool_connect(struct sim_pool *p, int timeout_ms);
 /*
@@ -39,6 +44,8 @@ int sim_pool_connect(struct sim_pool *p, int timeout_ms);
  */
 int sim_pool_publish(struct sim_pool *p, unsigned conn, const char *topic, const void *payload,
                      size_t len, void *ctx);
+/* Writes what a raw pool has batched (no-op with Paho). 0 or -EIO. */
+int sim_pool_flush(struct sim_pool *p);
 /* Waits until nothing is in flight, up to timeout_ms. 0 or -ETIMEDOUT. */
 int sim_pool_drain(struct sim_pool *p, int timeout_ms);
 /* Messages in flight now, over all connections. */

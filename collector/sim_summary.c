@@ -1,7 +1,7 @@
 /*
  * The summary `lifeline sim` writes at the end:
  *
- * {"seed":1,"format":"json","qos":1,"connections":1,"inflight":20,
+ * {"seed":1,"format":"json","engine":"paho","qos":1,"connections":1,"inflight":20,
  *  "elapsed_s":1.2,"interrupted":false,
  *  "totals":{"devices":30,"sent":600,"acked":600,"failed":0,"clean":560,
  *            "malformed":6,"silent_devices":2,"rate_per_s":500.0},
@@ -87,20 +87,20 @@ int sim_summary_write(const struct sim_opts *o, const struct sim_fleet *f, doubl
     }
     const char *fmt =
         o->format == SIM_FORMAT_MIXED ? "mixed" : sim_format_name((enum sim_format)o->format);
-    int rc =
-        buf_printf(out,
-                   "{\"seed\":%llu,\"format\":\"%s\",\"qos\":%d,\"connections\":%u,"
-                   "\"inflight\":%u,\"elapsed_s\":%.3f,\"interrupted\":%s,\"totals\":{"
-                   "\"devices\":%llu,\"sent\":%llu,\"acked\":%llu,\"failed\":%llu,"
-                   "\"clean\":%llu,\"malformed\":%llu,\"silent_devices\":%llu,"
-                   "\"rate_per_s\":%.1f},\"faults\":",
-                   (unsigned long long)o->seed, fmt, o->qos, o->connections, o->inflight, elapsed_s,
-                   interrupted ? "true" : "false", (unsigned long long)total.devices,
-                   (unsigned long long)total.sent, (unsigned long long)total.acked,
-                   (unsigned long long)total.failed, (unsigned long long)total.clean,
-                   (unsigned long long)total.faults[SIM_FAULT_MALFORMED],
-                   (unsigned long long)total.faults[SIM_FAULT_SILENT],
-                   elapsed_s > 0 ? (double)total.sent / elapsed_s : 0.0);
+    int rc = buf_printf(
+        out,
+        "{\"seed\":%llu,\"format\":\"%s\",\"engine\":\"%s\",\"qos\":%d,\"connections\":%u,"
+        "\"inflight\":%u,\"elapsed_s\":%.3f,\"interrupted\":%s,\"totals\":{"
+        "\"devices\":%llu,\"sent\":%llu,\"acked\":%llu,\"failed\":%llu,"
+        "\"clean\":%llu,\"malformed\":%llu,\"silent_devices\":%llu,"
+        "\"rate_per_s\":%.1f},\"faults\":",
+        (unsigned long long)o->seed, fmt, o->raw ? "raw" : "paho", o->qos, o->connections,
+        o->inflight, elapsed_s, interrupted ? "true" : "false", (unsigned long long)total.devices,
+        (unsigned long long)total.sent, (unsigned long long)total.acked,
+        (unsigned long long)total.failed, (unsigned long long)total.clean,
+        (unsigned long long)total.faults[SIM_FAULT_MALFORMED],
+        (unsigned long long)total.faults[SIM_FAULT_SILENT],
+        elapsed_s > 0 ? (double)total.sent / elapsed_s : 0.0);
     rc = rc ? rc : faults_obj(out, total.faults, true);
     rc = rc ? rc : buf_puts(out, ",\"by_category\":{");
     bool first = true;

@@ -121,6 +121,20 @@ class TestSim(harness.TestCase):
         self.assertEqual(sum(self.stored_by_device(influx, FIRST_FIELD).values()), t["sent"])
         self.assertEqual(ll.stop(), 0)
 
+    def test_raw_engine_qos0(self):
+        """--engine raw (batched QoS 0 writes, no Paho) delivers the same."""
+        broker = self.mosquitto()
+        influx = self.influx()
+        ll = self.lifeline(broker, influx)
+        s = self.run_sim(ll, ["--devices", "12", "--count", "300", "--format", "json", "--qos", "0",
+                              "--engine", "raw", "--connections", "2", "--rate", "5000"])
+        t = s["totals"]
+        self.assertEqual((s["engine"], t["sent"], t["acked"], t["failed"]), ("raw", 300, 300, 0))
+        self.wait_metric(ll, "lifeline_points_written_total", 300, timeout=30)
+        self.assertEqual(self.stored_by_device(influx, FIRST_FIELD),
+                         {dev: d["sent"] for dev, d in s["by_device"].items()})
+        self.assertEqual(ll.stop(), 0)
+
 
 if __name__ == "__main__":
     harness.main()
