@@ -17,6 +17,13 @@
 #define CONFIG_MAX_TOPICS 32
 
 enum influx_api { INFLUX_API_V1, INFLUX_API_V2 };
+/* What validation does with a field its category profile does not know. */
+enum validate_unknown { VALIDATE_UNKNOWN_ACCEPT, VALIDATE_UNKNOWN_REJECT };
+/* What happens to a reading from a device the asset registry does not list. */
+enum registry_unknown {
+    REGISTRY_UNKNOWN_FLAG,      /* accept it, tagged as unregistered */
+    REGISTRY_UNKNOWN_QUARANTINE /* quarantine it with reason unknown_device */
+};
 
 struct config {
     char *path;     /* the file this came from */
@@ -28,6 +35,8 @@ struct config {
         char *client_id;
         char *topics[CONFIG_MAX_TOPICS];
         size_t ntopics;
+        char *decoders[CONFIG_MAX_TOPICS]; /* "FILTER=DECODER", first match wins */
+        size_t ndecoders;
         int qos;
         char *topic_template;
         char *username;
@@ -70,6 +79,23 @@ struct config {
     struct {
         char *listen; /* "127.0.0.1:8080"; empty string disables the server */
     } http;
+
+    struct {
+        char *assets; /* absolute path of the asset CSV; "" when there is no registry */
+        enum registry_unknown unknown_devices;
+    } registry;
+
+    struct {
+        char *dir; /* NULL: the built-in profiles only */
+    } profiles;
+
+    struct {
+        enum validate_unknown unknown_fields;
+        bool partial;
+        int max_age_s;
+        int max_future_s;
+        int duplicate_window_s; /* 0: off */
+    } validate;
 
     struct {
         int64_t segment_bytes;

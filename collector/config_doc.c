@@ -54,6 +54,10 @@ static void write_default(FILE *out, const struct config_entry *e)
     case CT_STRLIST:
         fputs("`[\"", out);
         cell(out, e->def_str);
+        for (size_t i = 1; e->values && e->values[i]; i++) {
+            fputs("\", \"", out);
+            cell(out, e->values[i]);
+        }
         fputs("\"]`", out);
         break;
     case CT_INT:

@@ -64,6 +64,13 @@ void config_check_rules(struct config_ctx *x)
                     (long long)c->wal.max_bytes, (long long)c->wal.segment_bytes,
                     (long long)c->wal.segment_bytes * 2);
 
+    if (ok(x, "registry.assets") && ok(x, "registry.unknown_devices") &&
+        c->registry.unknown_devices == REGISTRY_UNKNOWN_QUARANTINE &&
+        (!c->registry.assets || !*c->registry.assets))
+        config_fail(x, "registry.unknown_devices",
+                    "'quarantine' without registry.assets would quarantine every reading; fix: "
+                    "set registry.assets to the asset CSV, or use 'flag'");
+
     one_of(x, "mqtt.password_file", "mqtt.password_env");
     one_of(x, "influx.password_file", "influx.password_env");
     one_of(x, "influx.token_file", "influx.token_env");

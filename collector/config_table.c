@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "config_table.h"
+#include "dispatch.h"
 #include "numparse.h"
 
 #include <arpa/inet.h>
@@ -201,8 +202,42 @@ static bool check_listen(const char *v, struct buf *msg)
     return ok;
 }
 
+/* FILTER=DECODER */
+static bool check_decoder_route(const char *v, struct buf *msg)
+{
+    const char *eq = strrchr(v, '=');
+    if (!eq || eq == v) {
+        config_put_quoted(msg, v);
+        buf_puts(msg, " is not FILTER=DECODER; fix: write e.g. 'hj212/#=hj212'");
+        return false;
+    }
+    if (!dispatch_decoder_known(eq + 1)) {
+        config_put_quoted(msg, v);
+        buf_printf(msg, " names no known decoder; fix: use one of %s after '='",
+                   DISPATCH_DECODER_NAMES);
+        return false;
+    }
+    char filter[1024];
+    size_t n = (size_t)(eq - v);
+    if (n >= sizeof filter) {
+        buf_puts(msg, "filter too long; fix: shorten it");
+        return false;
+    }
+    memcpy(filter, v, n);
+    filter[n] = '\0';
+    return config_check_topic_filter(filter, msg);
+}
+
+static const char *const default_topics[] = {"lifeline/#", "/sys/+/+/thing/event/#",
+                                             "$sys/+/+/thing/property/post", "hj212/#", NULL};
+static const char *const default_decoders[] = {"lifeline/#=json", "/sys/+/+/thing/event/#=alink",
+                                               "$sys/+/+/thing/property/post=onenet",
+                                               "hj212/#=hj212", NULL};
+static const char *const unknown_fields[] = {"accept", "reject", NULL}; /* enum validate_unknown */
+
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const influx_apis[] = {"v1", "v2", NULL}; /* order of enum influx_api */
+static const char *const unknown_modes[] = {"flag", "quarantine", NULL}; /* enum registry_unknown */
 
 /* clang-format off */
 #define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
@@ -231,10 +266,18 @@ const struct config_entry config_table[] = {
         "per instance: two clients with one id keep disconnecting each other. No `+` or `#`, "
         "at most 65535 bytes."),
     {"mqtt.topics", CT_STRLIST, OFF(mqtt.topics), OFF(mqtt.ntopics), "lifeline/#", 0, 1,
-     CONFIG_MAX_TOPICS, NULL, 0, config_check_topic_filter, NULL,
+     CONFIG_MAX_TOPICS, default_topics, 0, config_check_topic_filter, NULL,
      "Topic filters to subscribe to, a JSON array of 1 to 32 strings. `+` matches one whole "
      "level, `#` everything below and only as the last level. Several instances share the "
-     "load with `$share/GROUP/FILTER`."},
+     "load with `$share/GROUP/FILTER`. The default covers the default mqtt.decoders."},
+    {"mqtt.decoders", CT_STRLIST, OFF(mqtt.decoders), OFF(mqtt.ndecoders), "lifeline/#=json", 0, 1,
+     CONFIG_MAX_TOPICS, default_decoders, 0, check_decoder_route, "`FILTER=DECODER`",
+     "Which payload decoder reads which topics: `FILTER=DECODER` strings, the first filter "
+     "that matches a message's topic wins (the filter without any `$share/GROUP/` prefix). "
+     "Decoders: `json` (plain JSON, identity from mqtt.topic_template), `alink` (Alibaba "
+     "Cloud IoT thing model, device = deviceName), `onenet` (OneNET thing model), `hj212` "
+     "(HJ 212-2017 text frames, device = MN). A message no filter matches is quarantined "
+     "with reason `topic`."},
     INT("mqtt.qos", mqtt.qos, 1, 0, 2, NULL,
         "Subscription QoS. 1 (at least once) is what the write-ahead log is built for; with 0 "
         "the broker may drop messages."),
@@ -323,6 +366,40 @@ const struct config_entry config_table[] = {
         "`0.0.0.0:8080` for every IPv4 interface, `[::1]:8080` for IPv6. An empty string "
         "turns the server off."),
 
+    PATH("registry.assets", registry.assets, "", 0,
+         "Absolute path of the asset registry, a CSV file exported from the asset spreadsheet "
+         "(UTF-8, header row; columns asset_id, category and status required, name, district, "
+         "lat, lon, upgraded_on, device_id, model and report_interval_s optional, any order). "
+         "`lifeline check` validates it; SIGHUP reloads it. An empty string runs without a "
+         "registry: devices are neither looked up nor flagged, and coverage reports are empty."),
+    ENUM("registry.unknown_devices", registry.unknown_devices, "flag", unknown_modes, 0,
+         "Readings from a device_id the registry does not list: `flag` stores them, marked as "
+         "unregistered, so they can be found and added to the registry; `quarantine` "
+         "rejects them with reason `unknown_device`. `quarantine` needs registry.assets."),
+
+    PATH("profiles.dir", profiles.dir, NULL, 0,
+         "Directory of category profiles, `<category>.json` files, that replace the built-in "
+         "profile of the same category or add a category (format: devices/profiles/ in the "
+         "source). Unset uses the built-in profiles only. Read at start and on SIGHUP."),
+
+    ENUM("validate.unknown_fields", validate.unknown_fields, "accept", unknown_fields, 0,
+         "A field that is not in the category profile: `accept` stores it as it came and "
+         "counts it (lifeline_unknown_fields_total), since vendors add extras; `reject` "
+         "refuses it with reason `unknown_field`."),
+    BOOL("validate.partial", validate.partial, 0,
+         "`false` refuses a whole reading when one field is bad (type, range, not finite, "
+         "unknown with `reject`); `true` stores the good fields and quarantines the bad ones."),
+    INT("validate.max_age_s", validate.max_age_s, 604800, 60, 315360000, NULL,
+        "A reading older than this many seconds is refused with reason `timestamp` (default "
+        "7 days): a clock reset to 1970 or 2000 must not write into the past."),
+    INT("validate.max_future_s", validate.max_future_s, 300, 0, 86400, NULL,
+        "A reading more than this many seconds in the future is refused with reason "
+        "`timestamp`."),
+    INT("validate.duplicate_window_s", validate.duplicate_window_s, 3600, 0, 604800, NULL,
+        "A reading with the time of one the same device sent less than this many seconds "
+        "ago, but with other values, is refused with reason `duplicate` (it would silently "
+        "overwrite the first). An identical redelivery is stored again, harmlessly. 0 turns "
+        "the check off."),
     I64("wal.segment_bytes", wal.segment_bytes, 67108864, 65536, 1073741824, NULL,
         "Size at which the write-ahead log starts a new segment file; a segment is deleted "
         "once every reading in it is stored or quarantined."),

@@ -47,7 +47,8 @@ struct config_entry {
     const char *def_str;       /* string, path and enum default; first list element; NULL = unset */
     int64_t def_num;           /* int, int64 and bool default */
     int64_t min, max;          /* int and int64 range; CT_STRLIST: element count */
-    const char *const *values; /* CT_ENUM: NULL-terminated names */
+    const char *const *values; /* CT_ENUM: NULL-terminated names; CT_STRLIST: the default
+                                  list when it has several elements (def_str is the first) */
     unsigned flags;
     config_check_fn check;  /* NULL when the type says it all */
     const char *range_note; /* extra constraint for the reference, or NULL */

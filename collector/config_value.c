@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(enum influx_api) == sizeof(int), "enum keys are stored as int");
+_Static_assert(sizeof(enum validate_unknown) == sizeof(int), "enum keys are stored as int");
+_Static_assert(sizeof(enum registry_unknown) == sizeof(int), "enum keys are stored as int");
 
 /* Starts an error line "FILE: KEY: " and returns the buffer to write the rest into. */
 struct buf *config_problem(struct config_ctx *x, const char *key)
@@ -112,10 +114,19 @@ int config_set_defaults(struct config *c)
                 *(int *)f = v;
             }
             break;
-        case CT_STRLIST:
-            rc = config_set_string(f, e->def_str);
-            *(size_t *)((char *)c + e->count_offset) = 1;
+        case CT_STRLIST: {
+            /* values[] (NULL-terminated) when the default has several elements */
+            size_t *n = (size_t *)((char *)c + e->count_offset);
+            free_list(c, e);
+            if (!e->values) {
+                rc = config_set_string(f, e->def_str);
+                *n = rc == 0;
+                break;
+            }
+            for (; e->values[*n] && rc == 0; (*n)++)
+                rc = config_set_string((char **)f + *n, e->values[*n]);
             break;
+        }
         }
     }
     return rc;
@@ -252,7 +263,8 @@ static bool apply_string(struct config_ctx *x, const struct config_entry *e, con
                         "is empty; fix: give a value or remove the key to leave it unset");
         return false;
     }
-    if (e->type == CT_PATH && s[0] != '/') {
+    /* "" reaches here only for a path whose default is "" (off), e.g. registry.assets */
+    if (e->type == CT_PATH && *s && s[0] != '/') {
         b = config_problem(x, e->key);
         config_put_quoted(b, s);
         buf_puts(b, " is not an absolute path; fix: write the full path, starting with '/'");

@@ -15,6 +15,7 @@
 #include "influx.h"
 #include "ingest.h"
 #include "jsonout.h"
+#include "knowledge.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -33,6 +34,7 @@ struct daemon {
     struct ingest *in;
     struct httpd *http;
     atomic_int_least64_t last_full_log_ms;
+    atomic_uint_least64_t reload_failures;
 };
 
 static int on_message(void *ctx, const char *topic, size_t topic_len, const void *payload,
@@ -103,6 +105,37 @@ static void render_wal(const struct wal_stats *ws, struct buf *b)
     gauge(b, "lifeline_wal_io_error", "1 while writes to the log fail", (double)ws->io_error);
 }
 
+static void counter(struct buf *b, const char *name, const char *help, uint64_t v)
+{
+    buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+               (unsigned long long)v);
+}
+
+static void render_knowledge(struct daemon *d, struct buf *b)
+{
+    struct pipeline_stats ps;
+    pipeline_stats(d->pipe, &ps);
+    gauge(b, "lifeline_unknown_devices",
+          "Distinct devices not in the registry that sent readings (at most 4096 held)",
+          (double)ps.unknown_devices);
+    gauge(b, "lifeline_knowledge_generation",
+          "Profiles and registry in use: 1 at start, +1 per successful reload",
+          (double)ps.generation);
+    counter(b, "lifeline_reload_failures_total",
+            "Reloads (SIGHUP) refused because the registry or a profile had errors",
+            (uint64_t)atomic_load(&d->reload_failures));
+    counter(b, "lifeline_messages_without_reading_total",
+            "Messages that carry no reading (Alink replies, HJ 212 heartbeats)", ps.no_reading);
+    counter(b, "lifeline_unknown_fields_total",
+            "Fields not in their category profile, stored as they came", ps.unknown_fields);
+    counter(b, "lifeline_rsrp_normalised_total",
+            "Readings whose RSRP came as a magnitude or x10 and was turned into dBm",
+            ps.rsrp_normalised);
+    counter(b, "lifeline_fields_quarantined_total",
+            "Bad fields removed from otherwise stored readings (validate.partial)",
+            ps.fields_quarantined);
+}
+
 static void render_metrics(void *ctx, struct buf *body)
 {
     struct daemon *d = ctx;
@@ -111,6 +144,40 @@ static void render_metrics(void *ctx, struct buf *body)
     metrics_set(G_QUEUE_DEPTH, (int64_t)ws.records_pending);
     metrics_render(body);
     render_wal(&ws, body);
+    render_knowledge(d, body);
+}
+
+/* Loads profiles and registry; logs every problem. NULL on error. */
+static struct knowledge *load_knowledge(const struct config *c)
+{
+    struct buf errors;
+    buf_init(&errors, 1 << 20);
+    int n = 0;
+    struct knowledge *k = knowledge_load(c, &errors, &n);
+    if (!k) {
+        const char *line = errors.data;
+        while (line && *line) {
+            size_t len = strcspn(line, "\n");
+            log_error("daemon", "%.*s", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
+        log_error("daemon", "profiles or registry unusable errors=%d", n);
+    }
+    buf_free(&errors);
+    return k;
+}
+
+static void reload(struct daemon *d)
+{
+    struct knowledge *k = load_knowledge(d->cfg);
+    if (!k) {
+        atomic_fetch_add(&d->reload_failures, 1);
+        log_error("daemon", "reload refused: keeping the registry and profiles in use");
+        return;
+    }
+    log_info("daemon", "reload loaded assets=%zu categories=%zu",
+             k->registry ? registry_count(k->registry) : 0, profile_set_count(k->profiles));
+    pipeline_set_knowledge(d->pipe, k);
 }
 
 static int make_dirs(const char *path)
@@ -164,9 +231,14 @@ static int open_parts(struct daemon *d)
     d->db = influx_new(c, d->q);
     if (!d->db)
         return -EIO;
-    d->pipe = pipeline_new(c, d->wal, d->db, d->q);
-    if (!d->pipe)
+    struct knowledge *k = load_knowledge(c);
+    if (!k)
+        return -EINVAL;
+    d->pipe = pipeline_new(c, d->wal, d->db, d->q, k);
+    if (!d->pipe) {
+        knowledge_free(k);
         return -EIO;
+    }
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
@@ -237,8 +309,10 @@ int daemon_run(const char *config_path)
             log_info("daemon", "stopping signal=%s", sig == SIGTERM ? "term" : "int");
             break;
         }
-        if (sig == SIGHUP)
-            log_info("daemon", "sighup: nothing to reload yet");
+        if (sig == SIGHUP) {
+            log_info("daemon", "sighup: reloading registry and profiles");
+            reload(&d);
+        }
     }
     /* Stop taking messages, make what was taken durable, then give the
      * database a bounded time to take it; the rest waits in the WAL. */

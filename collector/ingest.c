@@ -36,6 +36,141 @@ int64_t ingest_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Why the last connection attempt failed, beyond what Paho says. Paho reports
+ * every failure from a refused TCP connection to a certificate for another
+ * host as "TCP/TLS connect failure": the reason is only in OpenSSL's error
+ * queue (handed to ssl_error_cb) and in Paho's protocol trace (the host name
+ * check, TLS alerts, the CONNECT packet). Paho's trace is process-wide and its
+ * callback has no context pointer, hence file-static state: one ingest per
+ * process. The trace is on only while a connection is being made, so that it
+ * costs nothing per message.
+ */
+#define DIAG_MAX 256
+static struct {
+    pthread_mutex_t lock;
+    char why[DIAG_MAX];  /* "; "-separated notes, cleared per attempt */
+    char host[DIAG_MAX]; /* host name check that failed, kept apart: see on_trace */
+    bool handshake_done; /* our side of the TLS handshake completed */
+} diag = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void diag_reset(void)
+{
+    pthread_mutex_lock(&diag.lock);
+    diag.why[0] = diag.host[0] = '\0';
+    diag.handshake_done = false;
+    pthread_mutex_unlock(&diag.lock);
+}
+
+/* Appends "; prefix text" to diag.why unless already there; diag.lock held. */
+static void diag_note(const char *prefix, const char *text, size_t len)
+{
+    while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+        len--;
+    char note[DIAG_MAX];
+    int n = snprintf(note, sizeof note, "%s%.*s", prefix, (int)len, text);
+    if (n <= 0 || strstr(diag.why, note))
+        return;
+    size_t used = strlen(diag.why);
+    snprintf(diag.why + used, sizeof diag.why - used, "%s%s", used ? "; " : "", note);
+}
+
+/* OpenSSL's error lines read "<thread>:error:<code>:<library>:<function>:
+ * <reason>:<file>:<line>:<data>"; the reason (and data) is what helps. */
+static int on_ssl_error(const char *str, size_t len, void *u)
+{
+    (void)u;
+    const char *f[9] = {0};
+    size_t nf = 0;
+    for (const char *p = str; p < str + len && nf < 9; p++)
+        if (p == str || p[-1] == ':')
+            f[nf++] = p;
+    pthread_mutex_lock(&diag.lock);
+    if (nf >= 6) {
+        const char *end = nf > 6 ? f[6] - 1 : str + len;
+        diag_note("openssl: ", f[5], (size_t)(end - f[5]));
+        if (nf == 9 && f[8] < str + len && f[8][0] != '\n')
+            diag_note("openssl: ", f[8], (size_t)(str + len - f[8]));
+    } else {
+        diag_note("openssl: ", str, len);
+    }
+    pthread_mutex_unlock(&diag.lock);
+    return 1;
+}
+
+static void on_trace(enum MQTTASYNC_TRACE_LEVELS level, char *message)
+{
+    (void)level;
+    const char *p;
+    pthread_mutex_lock(&diag.lock);
+    if ((p = strstr(message, "X509_check_host for hostname "))) {
+        /* Paho then tries the name as an IP address, silently at this trace
+         * level: only a CONNECT that follows tells that one matched. */
+        p += strlen("X509_check_host for hostname ");
+        const char *end = strstr(p, " failed");
+        snprintf(diag.host, sizeof diag.host,
+                 "the broker's certificate is not valid for host name %.*s",
+                 (int)(end ? end - p : 0), p);
+    } else if ((p = strstr(message, "SSL alert write:fatal:"))) {
+        p += strlen("SSL alert write:fatal:");
+        diag_note("tls alert sent: ", p, strlen(p));
+    } else if ((p = strstr(message, "SSL alert read:fatal:"))) {
+        p += strlen("SSL alert read:fatal:");
+        /* OpenSSL 3.0 has no name for TLS 1.3's certificate_required */
+        if (strcmp(p, "unknown") != 0)
+            diag_note("tls alert from the broker: ", p, strlen(p));
+    } else if (strstr(message, "SSL negotiation finished successfully")) {
+        diag.handshake_done = true;
+    } else if (strstr(message, "-> CONNECT")) {
+        diag.host[0] = '\0';
+    }
+    pthread_mutex_unlock(&diag.lock);
+}
+
+static bool tls_url(const char *url)
+{
+    return strncmp(url, "ssl://", 6) == 0 || strncmp(url, "mqtts://", 8) == 0 ||
+           strncmp(url, "wss://", 6) == 0;
+}
+
+/* Writes ` tls_error="..."` for the failed attempt to out, or "" if nothing is known. */
+static void tls_reason(char *out, size_t size)
+{
+    out[0] = '\0';
+    pthread_mutex_lock(&diag.lock);
+    if (diag.host[0])
+        snprintf(out, size, " tls_error=\"%s%s%s\"", diag.host, diag.why[0] ? "; " : "", diag.why);
+    else if (diag.handshake_done)
+        /* TLS 1.3 completes the client's side of the handshake before the
+         * broker has checked our certificate: its refusal is an alert or a
+         * closed connection right after the handshake. */
+        snprintf(out, size,
+                 " tls_error=\"the broker closed the connection after the tls handshake%s%s%s; "
+                 "it may require a client certificate it trusts (mqtt.tls.cert_file)\"",
+                 diag.why[0] ? " (" : "", diag.why, diag.why[0] ? ")" : "");
+    else if (diag.why[0])
+        snprintf(out, size, " tls_error=\"%s\"", diag.why);
+    pthread_mutex_unlock(&diag.lock);
+}
+
+static const char *connack_reason(int code)
+{
+    switch (code) {
+    case 1:
+        return "unacceptable protocol version";
+    case 2:
+        return "client identifier rejected";
+    case 3:
+        return "server unavailable";
+    case 4:
+        return "bad user name or password";
+    case 5:
+        return "not authorized";
+    default:
+        return NULL;
+    }
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -128,6 +263,7 @@ static void on_connected(void *context, MQTTAsync_successData *resp)
 {
     struct ingest *in = context;
     int session = resp ? resp->alt.connect.sessionPresent : 0;
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
     int expected = ST_CONNECTING;
     if (!atomic_compare_exchange_strong(&in->state, &expected, ST_CONNECTED))
         return; /* stopped meanwhile */
@@ -147,11 +283,30 @@ static void on_connect_failed(void *context, MQTTAsync_failureData *resp)
 {
     struct ingest *in = context;
     int expected = ST_CONNECTING;
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
     if (!atomic_compare_exchange_strong(&in->state, &expected, ST_IDLE))
         return;
-    log_warn("ingest", "connect failed url=%s code=%d error=\"%s\" retry_in_s=%d",
-             in->cfg->mqtt.url, resp ? resp->code : 0,
-             resp && resp->message ? resp->message : "no answer", in->backoff_s);
+    const struct config *c = in->cfg;
+    int code = resp ? resp->code : 0;
+    const char *refused = code > 0 ? connack_reason(code) : NULL;
+    if (refused) {
+        /* The broker answered and said no: almost always configuration. */
+        log_error("ingest",
+                  "connect refused by the broker url=%s code=%d reason=\"%s\" username=%s "
+                  "retry_in_s=%d%s",
+                  c->mqtt.url, code, refused, c->mqtt.username ? c->mqtt.username : "(none)",
+                  in->backoff_s,
+                  code == 4 || code == 5 ? " fix=\"check mqtt.username, the password and the "
+                                           "broker's acl\""
+                                         : "");
+        schedule_retry(in);
+        return;
+    }
+    char why[DIAG_MAX * 2 + 160] = "";
+    if (tls_url(c->mqtt.url))
+        tls_reason(why, sizeof why);
+    log_warn("ingest", "connect failed url=%s code=%d error=\"%s\"%s retry_in_s=%d", c->mqtt.url,
+             code, resp && resp->message ? resp->message : "no answer", why, in->backoff_s);
     schedule_retry(in);
 }
 
@@ -190,6 +345,9 @@ struct ingest *ingest_new(const struct config *cfg, ingest_message_fn on_message
         log_error("ingest", "cannot create mqtt client url=%s rc=%d", cfg->mqtt.url, rc);
         goto err_free;
     }
+    /* Off (errors only) until a connection attempt: see diag. */
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
+    MQTTAsync_setTraceCallback(on_trace);
     rc = MQTTAsync_setCallbacks(in->client, in, on_lost, on_arrived, NULL);
     if (rc != MQTTASYNC_SUCCESS) {
         log_error("ingest", "cannot set mqtt callbacks rc=%d", rc);
@@ -221,18 +379,21 @@ static void start_connect(struct ingest *in)
         opts.username = c->mqtt.username;
     if (c->mqtt.password)
         opts.password = c->mqtt.password;
-    if (strncmp(c->mqtt.url, "ssl://", 6) == 0 || strncmp(c->mqtt.url, "mqtts://", 8) == 0 ||
-        strncmp(c->mqtt.url, "wss://", 6) == 0) {
+    if (tls_url(c->mqtt.url)) {
         ssl.trustStore = c->mqtt.tls_ca_file;
         ssl.keyStore = c->mqtt.tls_cert_file;
         ssl.privateKey = c->mqtt.tls_key_file;
         ssl.enableServerCertAuth = c->mqtt.tls_verify;
         ssl.verify = c->mqtt.tls_verify; /* without it the host name is not checked */
+        ssl.ssl_error_cb = on_ssl_error;
         opts.ssl = &ssl;
     }
+    diag_reset();
+    MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_PROTOCOL);
     atomic_store(&in->state, ST_CONNECTING);
     int rc = MQTTAsync_connect(in->client, &opts);
     if (rc != MQTTASYNC_SUCCESS) {
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
         atomic_store(&in->state, ST_IDLE);
         log_warn("ingest", "connect request failed url=%s rc=%d retry_in_s=%d", c->mqtt.url, rc,
                  in->backoff_s);

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "knowledge.h"
 #include "sim.h"
 
 static const char usage[] =
@@ -20,8 +21,9 @@ static const char usage[] =
     "commands:\n"
     "  run -c FILE      run the collector in the foreground; logs go to stderr;\n"
     "                   SIGTERM or SIGINT writes what is pending and exits 0\n"
-    "  check -c FILE    validate the configuration; prints every problem with its\n"
-    "                   key and the fix and exits 1, or prints a summary and exits 0\n"
+    "  check -c FILE    validate the configuration, the asset registry and the\n"
+    "                   category profiles; prints every problem with its key or file\n"
+    "                   and line and the fix and exits 1, or prints a summary and exits 0\n"
     "  sim -c FILE ...  simulate devices and publish their readings to the broker\n"
     "                   in FILE (load generator); 'lifeline sim --help' for options\n"
     "  help config      print the reference of every configuration key (Markdown)\n"
@@ -72,16 +74,27 @@ static int cmd_check(int argc, char **argv)
     struct config *cfg = NULL;
     struct buf out;
     buf_init(&out, 1 << 20);
+    struct knowledge *k = NULL;
     int nerr = config_load(path, &cfg, &out);
+    if (nerr == 0)
+        k = knowledge_load(cfg, &out, &nerr);
     if (nerr == 0) {
         buf_reset(&out);
         config_summary(cfg, &out);
+        size_t na = k->registry ? registry_count(k->registry) : 0;
+        if (k->registry)
+            buf_printf(&out, ", registry %zu asset%s", na, na == 1 ? "" : "s");
+        else
+            buf_puts(&out, ", no registry");
+        buf_printf(&out, ", %zu categories", profile_set_count(k->profiles));
         printf("%s\n", out.data ? out.data : "ok");
-        config_free(cfg);
     } else {
         fputs(out.data ? out.data : "", stdout);
-        fprintf(stdout, "%d error%s in %s\n", nerr, nerr == 1 ? "" : "s", path);
+        fprintf(stdout, "%d error%s in %s%s\n", nerr, nerr == 1 ? "" : "s", path,
+                cfg ? " and its registry or profiles" : "");
     }
+    knowledge_free(k);
+    config_free(cfg);
     buf_free(&out);
     return nerr == 0 ? 0 : 1;
 }

@@ -9,26 +9,37 @@
 #include <time.h>
 
 #include "buf.h"
+#include "dispatch.h"
 #include "influx.h"
-#include "json_plain.h"
+#include "knowledge.h"
 #include "lineproto.h"
 #include "log.h"
 #include "metrics.h"
 #include "quarantine.h"
 #include "reading.h"
-#include "topic.h"
+#include "unknown_devices.h"
+#include "validate.h"
 #include "wal.h"
 
-/* Field that marks a reading stamped with its receive time. */
+/* Fields that mark what the pipeline did to a reading. */
 #define RECEIPT_FIELD "ts_on_receipt"
+#define RSRP_FIELD "rsrp_normalised"
+/* HJ 212 DataTime is China local time (UTC+8). */
+#define HJ212_OFFSET_MIN 480
+#define UNKNOWN_DEVICES_CAP 4096
 
 struct pipeline {
     const struct config *cfg;
     struct wal *wal;
     struct influx *db;
     struct quarantine *q;
-    struct topic_template *tt;
+    struct dispatch *dispatch;
+    struct validator *validator;
+    struct knowledge *k;                 /* in use by the pipeline thread */
+    _Atomic(struct knowledge *) pending; /* handed over by pipeline_set_knowledge */
+    struct unknown_devices *unknown;
     struct reading r;
+    struct field scratch[READING_MAX_FIELDS + 2]; /* the fields of one point */
     struct buf batch;
     size_t nlines;
     uint64_t last_seq;      /* last record fully handled (batched or quarantined) */
@@ -40,6 +51,8 @@ struct pipeline {
     atomic_bool draining; /* stop when the WAL has nothing more */
     atomic_bool abort;    /* stop now */
     atomic_bool no_retry; /* shutting down: the writer makes one attempt per batch */
+    atomic_uint_least64_t generation, no_reading, unknown_fields, rsrp_normalised,
+        fields_quarantined;
 };
 
 static int64_t mono_ms(void)
@@ -50,7 +63,7 @@ static int64_t mono_ms(void)
 }
 
 struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct influx *db,
-                              struct quarantine *q)
+                              struct quarantine *q, struct knowledge *k)
 {
     struct pipeline *p = calloc(1, sizeof *p);
     if (!p)
@@ -60,27 +73,78 @@ struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct 
     p->db = db;
     p->q = q;
     char err[256];
-    p->tt = topic_template_new(cfg->mqtt.topic_template, err, sizeof err);
-    if (!p->tt) {
-        log_error("pipeline", "bad topic template template=\"%s\" error=\"%s\"",
-                  cfg->mqtt.topic_template, err);
+    p->dispatch = dispatch_new(cfg->mqtt.decoders, cfg->mqtt.ndecoders, cfg->mqtt.topic_template,
+                               err, sizeof err);
+    if (!p->dispatch) {
+        log_error("pipeline", "bad decoder routes or topic template error=\"%s\"", err);
         goto err_free;
     }
+    struct validate_opts vo = {
+        .reject_unknown_fields = cfg->validate.unknown_fields == VALIDATE_UNKNOWN_REJECT,
+        .partial = cfg->validate.partial,
+        .quarantine_unknown_devices = cfg->registry.unknown_devices == REGISTRY_UNKNOWN_QUARANTINE,
+        .max_age_ms = (int64_t)cfg->validate.max_age_s * 1000,
+        .max_future_ms = (int64_t)cfg->validate.max_future_s * 1000,
+        .duplicate_window_ms = (int64_t)cfg->validate.duplicate_window_s * 1000,
+    };
+    p->validator = validator_new(&vo);
+    p->unknown = unknown_devices_new(UNKNOWN_DEVICES_CAP);
+    if (!p->validator || !p->unknown)
+        goto err_free;
     /* Flattened keys and strings of one reading never outgrow twice the payload. */
     if (reading_init(&p->r, (size_t)cfg->mqtt.max_payload * 2 + 4096) != 0)
-        goto err_tt;
+        goto err_free;
     buf_init(&p->batch, (size_t)cfg->influx.batch_bytes);
     if (buf_reserve(&p->batch, (size_t)cfg->influx.batch_bytes) != 0)
-        goto err_reading;
+        goto err_free;
+    p->k = k;
+    atomic_store(&p->generation, 1);
     return p;
 
-err_reading:
-    reading_free(&p->r);
-err_tt:
-    topic_template_free(p->tt);
 err_free:
+    reading_free(&p->r);
+    buf_free(&p->batch);
+    unknown_devices_free(p->unknown);
+    validator_free(p->validator);
+    dispatch_free(p->dispatch);
     free(p);
     return NULL;
+}
+
+void pipeline_set_knowledge(struct pipeline *p, struct knowledge *k)
+{
+    /* one not yet adopted was never seen by the pipeline thread */
+    knowledge_free(atomic_exchange(&p->pending, k));
+}
+
+/* Between two records: switch to the knowledge a reload handed over. */
+static void adopt(struct pipeline *p)
+{
+    struct knowledge *k = atomic_exchange(&p->pending, NULL);
+    if (!k)
+        return;
+    knowledge_free(p->k);
+    p->k = k;
+    unknown_devices_forget_registered(p->unknown, k->registry);
+    uint64_t g = atomic_fetch_add(&p->generation, 1) + 1;
+    log_info("pipeline", "reloaded generation=%llu assets=%zu categories=%zu",
+             (unsigned long long)g, k->registry ? registry_count(k->registry) : 0,
+             profile_set_count(k->profiles));
+}
+
+void pipeline_stats(struct pipeline *p, struct pipeline_stats *out)
+{
+    out->generation = atomic_load(&p->generation);
+    out->no_reading = atomic_load(&p->no_reading);
+    out->unknown_fields = atomic_load(&p->unknown_fields);
+    out->rsrp_normalised = atomic_load(&p->rsrp_normalised);
+    out->fields_quarantined = atomic_load(&p->fields_quarantined);
+    out->unknown_devices = unknown_devices_count(p->unknown);
+}
+
+struct unknown_devices *pipeline_unknown_devices(struct pipeline *p)
+{
+    return p->unknown;
 }
 
 /* Writes the open batch and commits the WAL. 0, or -ECANCELED on abort. */
@@ -115,65 +179,29 @@ static void reject(struct pipeline *p, const struct wal_record *rec, enum reason
     quarantine_add(p->q, rec->recv_ms, why, detail, topic, rec->payload, rec->payload_len);
 }
 
-/* Turns one record into a line of the batch, or a quarantine record.
- * Returns 0, or -ECANCELED when a needed flush was aborted. */
-static int process(struct pipeline *p, const struct wal_record *rec)
+struct point {
+    const char *meas;
+    size_t meas_len;
+    struct lp_tag tags[6];
+};
+
+/* Appends one line. 0 written, 1 refused (quarantined), -ECANCELED. */
+static int write_line(struct pipeline *p, const struct wal_record *rec, const struct point *pt,
+                      size_t n, int64_t ts)
 {
-    struct topic_match m;
-    char detail[512];
-    if (topic_template_match(p->tt, rec->topic, rec->topic_len, &m) != 0) {
-        snprintf(detail, sizeof detail, "topic does not fit the template %s",
-                 p->cfg->mqtt.topic_template);
-        reject(p, rec, REASON_TOPIC, detail);
-        return 0;
-    }
-    if (rec->payload_len > (size_t)p->cfg->mqtt.max_payload) {
-        snprintf(detail, sizeof detail, "payload of %zu bytes is over mqtt.max_payload %lld",
-                 rec->payload_len, (long long)p->cfg->mqtt.max_payload);
-        reject(p, rec, REASON_TOO_LARGE, detail);
-        return 0;
-    }
-
-    enum reason why = REASON_MALFORMED;
-    detail[0] = '\0';
-    if (json_plain_decode(rec->payload, rec->payload_len, rec->recv_ms, &p->r, &why, detail,
-                          sizeof detail) != 0) {
-        reject(p, rec, why, detail);
-        return 0;
-    }
-    if (p->r.ts_from_receipt) {
-        struct field *f = reading_add_field(&p->r);
-        if (!f) {
-            reject(p, rec, REASON_TOO_LARGE, "too many fields");
-            return 0;
-        }
-        f->key = RECEIPT_FIELD;
-        f->key_len = sizeof RECEIPT_FIELD - 1;
-        f->type = FIELD_BOOL;
-        f->v.b = true;
-    }
-
-    size_t cat_len, dev_len, dis_len;
-    const char *cat = topic_match_get(&m, "category", &cat_len);
-    const char *dev = topic_match_get(&m, "device", &dev_len);
-    const char *dis = topic_match_get(&m, "district", &dis_len);
-    /* Sorted by key, as InfluxDB prefers. */
-    struct lp_tag tags[2] = {{"device", dev, dev_len}, {"district", dis ? dis : "", dis_len}};
-
     for (int attempt = 0; attempt < 2; attempt++) {
         const char *bad = NULL;
-        int rc = lp_write_point(&p->batch, cat, cat_len, tags, 2, p->r.fields, p->r.nfields,
-                                p->r.ts_ms, &bad);
+        int rc =
+            lp_write_point(&p->batch, pt->meas, pt->meas_len, pt->tags, 6, p->scratch, n, ts, &bad);
         if (rc == 0) {
             if (p->nlines++ == 0)
                 p->batch_deadline = mono_ms() + p->cfg->influx.batch_age_ms;
-            metrics_add(C_READINGS_ACCEPTED, 1);
             metrics_set(G_PENDING_LINES, (int64_t)p->nlines);
             return 0;
         }
         if (rc == -EINVAL) {
             reject(p, rec, REASON_MALFORMED, bad ? bad : "cannot be written as line protocol");
-            return 0;
+            return 1;
         }
         if (rc != -E2BIG || p->nlines == 0)
             break;
@@ -182,6 +210,140 @@ static int process(struct pipeline *p, const struct wal_record *rec)
             return rc;
     }
     reject(p, rec, REASON_TOO_LARGE, "the reading does not fit in influx.batch_bytes");
+    return 1;
+}
+
+static void add_marker(struct field *f, const char *key)
+{
+    memset(f, 0, sizeof *f);
+    f->key = key;
+    f->key_len = strlen(key);
+    f->type = FIELD_BOOL;
+    f->v.b = true;
+}
+
+/* One point per distinct field time (Alink params carry their own). */
+static int write_points(struct pipeline *p, const struct wal_record *rec, const struct point *pt,
+                        bool rsrp_normalised)
+{
+    struct reading *r = &p->r;
+    bool used[READING_MAX_FIELDS] = {false};
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (used[i])
+            continue;
+        int64_t t = r->fields[i].ts_ms ? r->fields[i].ts_ms : r->ts_ms;
+        size_t n = 0;
+        bool has_rsrp = false;
+        for (size_t j = i; j < r->nfields; j++) {
+            const struct field *f = &r->fields[j];
+            if (used[j] || (f->ts_ms ? f->ts_ms : r->ts_ms) != t)
+                continue;
+            used[j] = true;
+            has_rsrp |= strcmp(f->key, "rsrp") == 0;
+            p->scratch[n] = *f;
+            p->scratch[n++].ts_ms = 0;
+        }
+        if (r->ts_from_receipt)
+            add_marker(&p->scratch[n++], RECEIPT_FIELD);
+        if (rsrp_normalised && has_rsrp)
+            add_marker(&p->scratch[n++], RSRP_FIELD);
+        int rc = write_line(p, rec, pt, n, t);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Turns one record into lines of the batch, or a quarantine record.
+ * Returns 0, or -ECANCELED when a needed flush was aborted. */
+static int process(struct pipeline *p, const struct wal_record *rec)
+{
+    char detail[512];
+    if (rec->payload_len > (size_t)p->cfg->mqtt.max_payload) {
+        snprintf(detail, sizeof detail, "payload of %zu bytes is over mqtt.max_payload %lld",
+                 rec->payload_len, (long long)p->cfg->mqtt.max_payload);
+        reject(p, rec, REASON_TOO_LARGE, detail);
+        return 0;
+    }
+    struct decoder_input in = {.topic = rec->topic,
+                               .topic_len = rec->topic_len,
+                               .payload = rec->payload,
+                               .len = rec->payload_len,
+                               .recv_ms = rec->recv_ms,
+                               .local_offset_min = HJ212_OFFSET_MIN};
+    struct device_ref who;
+    const char *decoder;
+    enum reason why = REASON_MALFORMED;
+    detail[0] = '\0';
+    int rc = dispatch_decode(p->dispatch, &in, &p->r, &who, &decoder, &why, detail, sizeof detail);
+    if (rc == -ENODATA) {
+        atomic_fetch_add(&p->no_reading, 1);
+        return 0;
+    }
+    if (rc) {
+        reject(p, rec, why, detail);
+        return 0;
+    }
+
+    /* The registry is the operators' curated truth: it wins over the topic. */
+    const struct registry *reg = p->k->registry;
+    const struct asset *a =
+        reg && who.device_len ? registry_find_device(reg, who.device, who.device_len) : NULL;
+    struct point pt;
+    pt.meas = a ? a->category : who.category;
+    pt.meas_len = a ? strlen(a->category) : who.category_len;
+    const char *dis = a && a->district[0] ? a->district : who.district;
+    size_t dis_len = a && a->district[0] ? strlen(a->district) : who.district_len;
+    bool unregistered = reg && !a;
+    if (unregistered)
+        unknown_devices_note(p->unknown, who.device, who.device_len, who.category, who.category_len,
+                             rec->recv_ms);
+    if (!pt.meas || !pt.meas_len) {
+        snprintf(detail, sizeof detail,
+                 "device '%.*s' is not in the registry and the message does not name its "
+                 "category",
+                 (int)(who.device_len < 200 ? who.device_len : 200), who.device ? who.device : "");
+        reject(p, rec, REASON_UNKNOWN_DEVICE, detail);
+        return 0;
+    }
+
+    struct validate_subject subj = {
+        .device = who.device ? who.device : "",
+        .device_len = who.device_len,
+        .category = pt.meas,
+        .category_len = pt.meas_len,
+        .profile = profile_set_find(p->k->profiles, pt.meas, pt.meas_len),
+        .unregistered = unregistered,
+    };
+    struct validate_result res;
+    int64_t now = rec->recv_ms;
+    if (validate_reading(p->validator, &subj, &p->r, now, &res) != 0) {
+        reject(p, rec, res.why, res.detail);
+        return 0;
+    }
+    if (res.nbad) { /* partial mode: the good fields go on, the bad ones to quarantine */
+        atomic_fetch_add(&p->fields_quarantined, res.nbad);
+        reject(p, rec, res.why, res.detail);
+    }
+    atomic_fetch_add(&p->unknown_fields, res.nunknown);
+    if (res.rsrp_normalised)
+        atomic_fetch_add(&p->rsrp_normalised, 1);
+
+    /* Sorted by key, as lineproto requires; an empty value is left out. */
+    const char *model = a && a->model ? a->model : "";
+    pt.tags[0] = (struct lp_tag){"asset", a ? a->asset_id : "", a ? strlen(a->asset_id) : 0};
+    pt.tags[1] = (struct lp_tag){"device", who.device, who.device_len};
+    pt.tags[2] = (struct lp_tag){"district", dis ? dis : "", dis ? dis_len : 0};
+    pt.tags[3] = (struct lp_tag){"kind", who.kind ? who.kind : "", who.kind_len};
+    pt.tags[4] = (struct lp_tag){"model", model, strlen(model)};
+    pt.tags[5] = (struct lp_tag){"unregistered", "true", unregistered ? 4 : 0};
+    rc = write_points(p, rec, &pt, res.rsrp_normalised);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        metrics_add(C_READINGS_ACCEPTED, 1);
+        validate_remember(p->validator, &res, now);
+    }
     return 0;
 }
 
@@ -196,6 +358,7 @@ static void *run(void *arg)
             int64_t left = p->batch_deadline - mono_ms();
             timeout = left < 0 ? 0 : left > 200 ? 200 : (int)left;
         }
+        adopt(p);
         struct wal_record rec;
         int rc = wal_read(p->wal, &rec, timeout);
         if (rc == 0) {
@@ -267,7 +430,11 @@ void pipeline_free(struct pipeline *p)
         atomic_store(&p->no_retry, true);
         pthread_join(p->thread, NULL);
     }
-    topic_template_free(p->tt);
+    dispatch_free(p->dispatch);
+    validator_free(p->validator);
+    unknown_devices_free(p->unknown);
+    knowledge_free(p->k);
+    knowledge_free(atomic_load(&p->pending));
     reading_free(&p->r);
     buf_free(&p->batch);
     free(p);

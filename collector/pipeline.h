@@ -1,8 +1,10 @@
 /*
  * pipeline: the thread between the write-ahead log and the database.
  *
- * Reads WAL records in order, matches the topic against the template,
- * decodes the payload, encodes line protocol into the current batch and hands
+ * Reads WAL records in order, decodes each with the decoder its topic's
+ * route names (dispatch.h), finds the device in the asset registry,
+ * validates the reading against its category profile (validate.h), encodes
+ * line protocol into the current batch and hands
  * full batches (by lines, bytes or age) to the InfluxDB writer. A refused
  * message goes to quarantine with its reason. The WAL is committed up to a
  * record only when everything up to it is in the database or in quarantine,
@@ -12,6 +14,8 @@
 #define LIFELINE_PIPELINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -19,10 +23,35 @@ struct wal;
 struct influx;
 struct quarantine;
 struct pipeline;
+struct knowledge;
+struct unknown_devices;
 
-/* NULL (reason logged) on error. Borrows every argument for its lifetime. */
+/*
+ * NULL (reason logged) on error. Borrows cfg, wal, db and q for its
+ * lifetime; takes ownership of k (profiles and registry) on success only.
+ */
 struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct influx *db,
-                              struct quarantine *q);
+                              struct quarantine *q, struct knowledge *k);
+/*
+ * Hands newer knowledge (a reload) to the pipeline, which takes ownership.
+ * The pipeline thread switches to it between two records and frees the old
+ * one then, so no record is lost or sees half of each; callable from any
+ * thread. A handed-over one not yet adopted is freed when replaced.
+ */
+void pipeline_set_knowledge(struct pipeline *p, struct knowledge *k);
+
+struct pipeline_stats {
+    uint64_t generation;         /* 1 at start, +1 for each reload adopted */
+    uint64_t no_reading;         /* messages that carried no reading (replies, heartbeats) */
+    uint64_t unknown_fields;     /* fields not in their profile, stored as they came */
+    uint64_t rsrp_normalised;    /* readings whose RSRP was turned back into dBm */
+    uint64_t fields_quarantined; /* bad fields removed in validate.partial mode */
+    size_t unknown_devices;      /* distinct unregistered devices seen (bounded) */
+};
+/* Thread safe. */
+void pipeline_stats(struct pipeline *p, struct pipeline_stats *out);
+/* The set of unregistered devices seen (thread safe; see unknown_devices.h). */
+struct unknown_devices *pipeline_unknown_devices(struct pipeline *p);
 /* Starts the thread. 0 or a negative errno. */
 int pipeline_start(struct pipeline *p);
 /*

@@ -1,14 +1,13 @@
 /*
  * The simulated fleet: generated devices, or the upgraded assets of a
- * registry CSV. The CSV reader here is a stopgap that reads only the columns
- * the simulator needs; it goes when collector/registry.c is merged.
+ * registry CSV (collector/registry.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "numparse.h"
+#include "registry.h"
 #include "sim_impl.h"
 #include "sim_payload.h"
 
@@ -48,108 +47,41 @@ static int generate(const struct sim_opts *o, struct sim_fleet *f)
     return 0;
 }
 
-/* One CSV record: fields into `cell` (pointers into `line`, unquoted in
- * place). Returns the number of fields, or -1 at the end. *pos advances. */
-static int csv_record(char *text, size_t len, size_t *pos, char **cell, int max)
+static bool any_category(const char *name)
 {
-    size_t i = *pos;
-    if (i >= len)
-        return -1;
-    int n = 0;
-    for (;;) {
-        char *start = text + i, *w = start;
-        if (i < len && text[i] == '"') {
-            i++;
-            while (i < len) {
-                if (text[i] == '"' && i + 1 < len && text[i + 1] == '"') {
-                    *w++ = '"';
-                    i += 2;
-                } else if (text[i] == '"') {
-                    i++;
-                    break;
-                } else {
-                    *w++ = text[i++];
-                }
-            }
-        }
-        while (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
-            *w++ = text[i++];
-        char sep = i < len ? text[i] : '\n';
-        *w = '\0';
-        if (n < max)
-            cell[n++] = start;
-        i++;
-        if (sep == '\r' && i < len && text[i] == '\n')
-            i++;
-        if (sep != ',')
-            break;
-    }
-    *pos = i;
-    return n;
-}
-
-static int col(char **hdr, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(hdr[i], name) == 0)
-            return i;
-    return -1;
+    (void)name; /* categories the simulator has no model for are skipped below */
+    return true;
 }
 
 static int from_registry(const struct sim_opts *o, struct sim_fleet *f)
 {
-    FILE *fp = fopen(o->registry, "rb");
-    if (!fp) {
-        fprintf(stderr, "lifeline sim: cannot open registry %s: %s\n", o->registry,
-                strerror(errno));
-        return -errno;
-    }
-    struct buf text;
-    buf_init(&text, (size_t)1 << 30);
-    char chunk[65536];
-    size_t got;
-    int rc = 0;
-    while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0 && !rc)
-        rc = buf_append(&text, chunk, got);
-    fclose(fp);
-    if (rc || !text.data)
-        goto out;
-    size_t pos = text.len >= 3 && memcmp(text.data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    char *hdr[32], *cell[32];
-    int nh = csv_record(text.data, text.len, &pos, hdr, 32);
-    int c_id = col(hdr, nh, "device_id"), c_cat = col(hdr, nh, "category"),
-        c_dist = col(hdr, nh, "district"), c_name = col(hdr, nh, "name"),
-        c_status = col(hdr, nh, "status"), c_int = col(hdr, nh, "report_interval_s");
-    if (c_id < 0 || c_cat < 0 || c_dist < 0 || c_status < 0) {
-        fprintf(stderr, "lifeline sim: %s: header needs device_id, category, district and status\n",
-                o->registry);
+    struct buf errors;
+    buf_init(&errors, 1 << 20);
+    int nerr = 0, rc = 0;
+    struct registry *reg = registry_load(o->registry, any_category, &errors, &nerr);
+    if (!reg) {
+        fprintf(stderr, "lifeline sim: cannot load registry %s\n%s", o->registry,
+                errors.data ? errors.data : "");
         rc = -EINVAL;
         goto out;
     }
-    int n;
-    while ((n = csv_record(text.data, text.len, &pos, cell, 32)) >= 0) {
-        if (n <= c_id || n <= c_cat || n <= c_dist || n <= c_status || !cell[c_id][0] ||
-            strcmp(cell[c_status], "upgraded") != 0)
+    size_t n = registry_count(reg);
+    f->dev = calloc(n ? n : 1, sizeof *f->dev);
+    if (!f->dev) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct asset *a = registry_at(reg, i);
+        int cat = sim_category_parse(a->category);
+        if (a->status != ASSET_UPGRADED || !a->device_id[0] || cat < 0)
             continue;
-        int cat = sim_category_parse(cell[c_cat]);
-        if (cat < 0)
-            continue;
-        struct sim_device *nd = realloc(f->dev, (f->n + 1) * sizeof *nd);
-        if (!nd) {
-            rc = -ENOMEM;
-            goto out;
-        }
-        f->dev = nd;
         struct sim_device *d = &f->dev[f->n];
-        memset(d, 0, sizeof *d);
         d->cat = (enum sim_category)cat;
-        snprintf(d->id, sizeof d->id, "%s", cell[c_id]);
-        snprintf(d->district, sizeof d->district, "%s", cell[c_dist]);
-        snprintf(d->name, sizeof d->name, "%s", c_name >= 0 && n > c_name ? cell[c_name] : "");
-        int64_t interval_s = 0;
-        if (c_int >= 0 && n > c_int && cell[c_int][0])
-            num_parse_i64(cell[c_int], strlen(cell[c_int]), 0, 365 * 86400, &interval_s);
-        finish_device(o, d, f->n, interval_s * 1000);
+        snprintf(d->id, sizeof d->id, "%s", a->device_id);
+        snprintf(d->district, sizeof d->district, "%s", a->district);
+        snprintf(d->name, sizeof d->name, "%s", a->name);
+        finish_device(o, d, f->n, (int64_t)a->report_interval_s * 1000);
         f->n++;
     }
     if (f->n == 0) {
@@ -157,7 +89,8 @@ static int from_registry(const struct sim_opts *o, struct sim_fleet *f)
         rc = -ENOENT;
     }
 out:
-    buf_free(&text);
+    registry_free(reg);
+    buf_free(&errors);
     return rc;
 }
 

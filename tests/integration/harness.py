@@ -153,6 +153,81 @@ def lifeline_bin():
     return path
 
 
+# ---------------------------------------------------------------- certificates
+
+class Certs:
+    """A private certificate authority and certificates it signed, made with
+    the openssl command line in <tmp>/certs (EC P-256 keys: fast). Each
+    certificate is a (cert, key) pair of PEM paths:
+      server      CN localhost, SAN DNS:localhost and IP:127.0.0.1, serverAuth
+      wrong_host  CN and SAN DNS:wrong.example, serverAuth: signed by the same
+                  CA, so only a host name check refuses it
+      client      CN lifeline-client, clientAuth
+    broker_tls() gives the tls option of Mosquitto for one of the server pairs."""
+
+    def __init__(self, tmp):
+        self.dir = os.path.join(tmp, "certs")
+        os.makedirs(self.dir, exist_ok=True)
+        self.serial = 1
+        self.ca = os.path.join(self.dir, "ca.pem")
+        self.ca_key = os.path.join(self.dir, "ca.key")
+        cnf = self.write("ca.cnf", "[req]\ndistinguished_name = dn\nprompt = no\n"
+                         "[dn]\nCN = lifeline test ca\n"
+                         "[v3]\nbasicConstraints = critical,CA:TRUE\n"
+                         "keyUsage = critical,keyCertSign,cRLSign\n"
+                         "subjectKeyIdentifier = hash\n")
+        self.openssl("req", "-x509", "-new", "-config", cnf, "-extensions", "v3",
+                     *self.new_key(self.ca_key), "-days", "2", "-out", self.ca)
+        self.server = self.issue("server", "localhost", "DNS:localhost,IP:127.0.0.1",
+                                 "serverAuth")
+        self.wrong_host = self.issue("wrong-host", "wrong.example", "DNS:wrong.example",
+                                     "serverAuth")
+        self.client = self.issue("client", "lifeline-client", None, "clientAuth")
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    @staticmethod
+    def new_key(path):
+        return ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", path]
+
+    @staticmethod
+    def openssl(*args):
+        r = subprocess.run(["openssl"] + list(args), stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=30)
+        if r.returncode != 0:
+            raise AssertionError("openssl %s exited %d: %s"
+                                 % (args[0], r.returncode, r.stderr.decode("utf-8", "replace")))
+
+    def issue(self, name, cn, san, usage):
+        key = os.path.join(self.dir, name + ".key")
+        csr = os.path.join(self.dir, name + ".csr")
+        cert = os.path.join(self.dir, name + ".pem")
+        cnf = self.write(name + ".cnf", "[req]\ndistinguished_name = dn\nprompt = no\n"
+                         "[dn]\nCN = %s\n" % cn)
+        ext = ("[v3]\nbasicConstraints = critical,CA:FALSE\n"
+               "keyUsage = critical,digitalSignature\n"
+               "extendedKeyUsage = %s\n"
+               "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n" % usage)
+        if san:
+            ext += "subjectAltName = %s\n" % san
+        extfile = self.write(name + ".ext", ext)
+        self.openssl("req", "-new", "-config", cnf, *self.new_key(key), "-out", csr)
+        self.serial += 1
+        self.openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", self.ca_key,
+                     "-set_serial", str(self.serial), "-days", "2",
+                     "-extfile", extfile, "-extensions", "v3", "-out", cert)
+        return cert, key
+
+    def broker_tls(self, pair=None):
+        cert, key = pair or self.server
+        return {"cafile": self.ca, "certfile": cert, "keyfile": key}
+
+
 # ---------------------------------------------------------------- processes
 
 class Service:
@@ -240,16 +315,49 @@ class Service:
 class Mosquitto(Service):
     """A private mosquitto broker. With persistence, the in-memory database
     (sessions, subscriptions, queued QoS 1 messages) is saved every second
-    and on exit, and reloaded by restart() on the same port."""
+    and on exit, and reloaded by restart() on the same port.
 
-    def __init__(self, tmp, persistence=True, name="mosquitto"):
+    By default its one listener is plain MQTT and lets anyone in. Options:
+      tls                 {"cafile", "certfile", "keyfile"} (see Certs): the
+                          listener speaks TLS only
+      require_certificate with tls: a client must present a certificate
+                          signed by tls["cafile"]
+      users               {username: password}: a password file made with
+                          mosquitto_passwd, and anonymous clients are refused
+    client_args holds the mosquitto_pub/_sub options (CA file, the first
+    user's credentials) a test client needs; a client certificate, when one
+    is required, is the test's to add."""
+
+    def __init__(self, tmp, persistence=True, name="mosquitto", tls=None,
+                 require_certificate=False, users=None):
         super().__init__(tmp, name)
         self.port = free_port()
         self.persistence = persistence
+        self.tls = tls
+        self.users = users
+        self.client_args = []
         self.conf = os.path.join(self.dir, "mosquitto.conf")
-        lines = [
-            "listener %d 127.0.0.1" % self.port,
-            "allow_anonymous true",
+        lines = ["listener %d 127.0.0.1" % self.port]
+        if tls:
+            lines += ["cafile %s" % tls["cafile"],
+                      "certfile %s" % tls["certfile"],
+                      "keyfile %s" % tls["keyfile"]]
+            if require_certificate:
+                lines.append("require_certificate true")
+            self.client_args += ["--cafile", tls["cafile"]]
+        else:
+            assert not require_certificate, "require_certificate needs tls"
+        self.passwd = os.path.join(self.dir, "passwd")
+        if users:
+            for i, (user, password) in enumerate(users.items()):
+                self.passwd_tool(["-c"] if i == 0 else [], user, password)
+            os.chmod(self.passwd, 0o600)
+            lines += ["allow_anonymous false", "password_file %s" % self.passwd]
+            user, password = next(iter(users.items()))
+            self.client_args += ["-u", user, "-P", password]
+        else:
+            lines.append("allow_anonymous true")
+        lines += [
             # 0 = unlimited: the default 1000 silently drops a backlog.
             "max_queued_messages 0",
             "max_inflight_messages 20",
@@ -278,6 +386,22 @@ class Mosquitto(Service):
 
     def command(self):
         return ["mosquitto", "-c", self.conf]
+
+    def passwd_tool(self, options, user, password):
+        r = subprocess.run(["mosquitto_passwd", "-b"] + options + [self.passwd, user, password],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        if r.returncode != 0:
+            raise AssertionError("mosquitto_passwd exited %d: %s"
+                                 % (r.returncode, r.stderr.decode("utf-8", "replace")))
+
+    def set_password(self, user, password):
+        """Adds or changes a user of a broker made with users, and makes the
+        running broker reload its password file (SIGHUP; it takes effect
+        shortly after this returns)."""
+        assert self.users, "set_password needs a broker made with users"
+        self.passwd_tool([], user, password)
+        if self.alive():
+            self.proc.send_signal(signal.SIGHUP)
 
     def ready(self):
         return port_open(self.port)
@@ -571,19 +695,21 @@ def parse_prometheus(text):
 
 # ---------------------------------------------------------------- publishing
 
-def publish(port, topic, payloads, qos=1, timeout=60.0):
+def publish(port, topic, payloads, qos=1, timeout=60.0, args=()):
     """Publishes each payload (str or bytes) as one message with mosquitto_pub
     and checks its exit status. Many payloads go in one connection, one per
-    stdin line (-l), so none may contain a newline."""
+    stdin line (-l), so none may contain a newline. args are more
+    mosquitto_pub options, e.g. a broker's client_args."""
     if isinstance(payloads, (str, bytes)):
         payloads = [payloads]
     payloads = [p.encode("utf-8") if isinstance(p, str) else p for p in payloads]
-    base = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", str(qos), "-t", topic]
+    base = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", str(qos), "-t",
+            topic] + list(args)
     if len(payloads) == 1 and b"\n" not in payloads[0] and b"\0" not in payloads[0]:
         r = subprocess.run(base + ["-m", payloads[0]], stdin=subprocess.DEVNULL,
                            capture_output=True, timeout=timeout)
     elif len(payloads) == 1:
-        return publish_raw(port, topic, payloads[0], qos, timeout)
+        return publish_raw(port, topic, payloads[0], qos, timeout, args)
     else:
         for p in payloads:
             if b"\n" in p or not p:
@@ -595,14 +721,14 @@ def publish(port, topic, payloads, qos=1, timeout=60.0):
                              % (topic, r.returncode, r.stderr.decode("utf-8", "replace")))
 
 
-def publish_raw(port, topic, payload, qos=1, timeout=30.0):
+def publish_raw(port, topic, payload, qos=1, timeout=30.0, args=()):
     """Publishes arbitrary bytes (newlines, NUL, invalid UTF-8) as one message."""
     with tempfile.NamedTemporaryFile(delete=False) as f:
         f.write(payload)
         path = f.name
     try:
         r = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", str(qos),
-                            "-t", topic, "-f", path], stdin=subprocess.DEVNULL,
+                            "-t", topic, "-f", path] + list(args), stdin=subprocess.DEVNULL,
                            capture_output=True, timeout=timeout)
     finally:
         os.unlink(path)
@@ -611,12 +737,13 @@ def publish_raw(port, topic, payload, qos=1, timeout=30.0):
                              % (topic, r.returncode, r.stderr.decode("utf-8", "replace")))
 
 
-def subscribe(port, topic, count, timeout=30.0):
+def subscribe(port, topic, count, timeout=30.0, args=()):
     """Receives `count` messages with mosquitto_sub; returns their payloads
     (one per line, so only for newline-free payloads). Starts a process and
     returns it with a collect() method."""
     proc = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-q", "1",
-                             "-t", topic, "-C", str(count), "-W", str(int(timeout))],
+                             "-t", topic, "-C", str(count), "-W", str(int(timeout))]
+                            + list(args),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     def collect():
@@ -677,8 +804,9 @@ class TestCase(unittest.TestCase):
         return result
 
     # factories: each registers the service for clean-up and starts it
-    def mosquitto(self, persistence=True):
-        s = Mosquitto(self.tmp, persistence)
+    def mosquitto(self, persistence=True, **options):
+        """Starts a broker; options as for Mosquitto (tls, users, ...)."""
+        s = Mosquitto(self.tmp, persistence, **options)
         self.services.append(s)
         return s.start()
 

@@ -67,22 +67,20 @@ class TestSim(harness.TestCase):
             reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
         self.assertEqual(reasons.get("malformed", 0), malformed, reasons)
         self.wait_metric(ll, 'lifeline_rejected_total{reason="malformed"}', malformed)
-        # Out-of-range values are stored until the validation module refuses
-        # them; then they are quarantined with reason "range". Either way
-        # every sent reading is accounted for.
+        # Out-of-range values are quarantined with reason "range" by the
+        # category profiles' checks.
         range_q = reasons.get("range", 0)
-        self.assertIn(range_q, (0, rng), reasons)
+        self.assertEqual(range_q, rng, reasons)
+        self.wait_metric(ll, 'lifeline_rejected_total{reason="range"}', rng)
         self.assertEqual(set(reasons) - {"malformed", "range"}, set(), reasons)
 
         want = {}
         for dev, d in s["by_device"].items():
-            n = d["sent"] - d["faults"].get("malformed", 0)
-            if range_q:
-                n -= d["faults"].get("range", 0)
+            n = d["sent"] - d["faults"].get("malformed", 0) - d["faults"].get("range", 0)
             if n:
                 want[dev] = n
         total = sum(want.values())
-        self.assertEqual(total, 600 - malformed - range_q)
+        self.assertEqual(total, 600 - malformed - rng)
         self.wait_metric(ll, "lifeline_points_written_total", total, timeout=30)
         self.assertEqual(self.stored_by_device(influx, FIRST_FIELD), want)
         self.wait_metric(ll, "lifeline_messages_received_total", 600)

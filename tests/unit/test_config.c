@@ -99,9 +99,23 @@ static void test_defaults(void **state)
     assert_string_equal(cfg->log_level, "info");
     assert_string_equal(cfg->mqtt.url, "tcp://127.0.0.1:1883");
     assert_string_equal(cfg->mqtt.client_id, "lifeline");
-    assert_int_equal(cfg->mqtt.ntopics, 1);
+    assert_int_equal(cfg->mqtt.ntopics, 4);
     assert_string_equal(cfg->mqtt.topics[0], "lifeline/#");
-    assert_null(cfg->mqtt.topics[1]);
+    assert_string_equal(cfg->mqtt.topics[1], "/sys/+/+/thing/event/#");
+    assert_string_equal(cfg->mqtt.topics[2], "$sys/+/+/thing/property/post");
+    assert_string_equal(cfg->mqtt.topics[3], "hj212/#");
+    assert_null(cfg->mqtt.topics[4]);
+    assert_int_equal(cfg->mqtt.ndecoders, 4);
+    assert_string_equal(cfg->mqtt.decoders[0], "lifeline/#=json");
+    assert_string_equal(cfg->mqtt.decoders[1], "/sys/+/+/thing/event/#=alink");
+    assert_string_equal(cfg->mqtt.decoders[2], "$sys/+/+/thing/property/post=onenet");
+    assert_string_equal(cfg->mqtt.decoders[3], "hj212/#=hj212");
+    assert_null(cfg->profiles.dir);
+    assert_int_equal(cfg->validate.unknown_fields, VALIDATE_UNKNOWN_ACCEPT);
+    assert_false(cfg->validate.partial);
+    assert_int_equal(cfg->validate.max_age_s, 604800);
+    assert_int_equal(cfg->validate.max_future_s, 300);
+    assert_int_equal(cfg->validate.duplicate_window_s, 3600);
     assert_int_equal(cfg->mqtt.qos, 1);
     assert_string_equal(cfg->mqtt.topic_template, "lifeline/{district}/{category}/{device}");
     assert_null(cfg->mqtt.username);
@@ -186,7 +200,7 @@ static void test_summary_v1(void **state)
     struct buf s;
     buf_init(&s, 4096);
     assert_int_equal(config_summary(cfg, &s), 0);
-    assert_string_equal(s.data, "ok: lifeline.json: mqtt tcp://127.0.0.1:1883 (1 topic, qos 1) "
+    assert_string_equal(s.data, "ok: lifeline.json: mqtt tcp://127.0.0.1:1883 (4 topics, qos 1) "
                                 "-> influx v1 http://db:8086/lifeline, http 127.0.0.1:8080, "
                                 "data_dir /var/lib/lifeline");
     buf_free(&s);
@@ -205,7 +219,7 @@ static void test_unknown_keys(void **state)
                 "lifeline.json: gzip: unknown key; fix: did you mean 'influx.gzip'?\n"
                 "lifeline.json: mqqt: unknown key; fix: did you mean 'mqtt'?\n"
                 "lifeline.json: color: unknown key; fix: remove it; the top-level keys are "
-                "data_dir, log, mqtt, influx, http, wal\n"
+                "data_dir, log, mqtt, influx, http, registry, profiles, validate, wal\n"
                 "lifeline.json: influx.batch_size: unknown key; fix: remove it; the keys in "
                 "'influx' are url, api, database, retention_policy, username, password_file, "
                 "password_env, org, bucket, token_file, token_env, batch_lines, batch_bytes, "
@@ -578,7 +592,8 @@ static void test_example_loads(void **state)
     assert_int_equal(config_load(LIFELINE_SOURCE_DIR "/config/lifeline.example.json", &c, &errors),
                      0);
     assert_string_equal(errs(), "");
-    assert_int_equal(c->mqtt.ntopics, 2);
+    assert_int_equal(c->mqtt.ntopics, 4);
+    assert_int_equal(c->mqtt.ndecoders, 4);
     assert_string_equal(c->mqtt.client_id, "lifeline-jiuzhou-1");
     config_free(c);
 }

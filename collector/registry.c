@@ -1,0 +1,696 @@
+/*
+ * registry_load: file -> libcsv, fed one physical line at a time so every
+ * row knows the line it starts on -> header mapped by column name -> each
+ * row checked (registry_field.c) and stored. Strings live in one arena of
+ * large blocks that never move, so the hash indexes (open addressing on
+ * device_id and on asset_id) can be built while loading and catch
+ * duplicates in file order. Nothing is written after load: readers on any
+ * thread need no lock.
+ */
+#include "registry.h"
+#include "registry_field.h"
+#include "utf8.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_FILE_BYTES ((size_t)1 << 30)
+#define MAX_COLUMNS 1024
+#define BLOCK_BYTES ((size_t)256 * 1024)
+#define MAX_INTERNED 64
+/* libcsv's parser state between rows (ROW_NOT_BEGUN in libcsv.c). */
+#define CSV_STATE_ROW_NOT_BEGUN 0
+#define CSV_STATE_FIELD_BEGUN 2
+
+enum col {
+    C_ASSET_ID,
+    C_NAME,
+    C_CATEGORY,
+    C_DISTRICT,
+    C_LAT,
+    C_LON,
+    C_STATUS,
+    C_UPGRADED_ON,
+    C_DEVICE_ID,
+    C_MODEL,
+    C_INTERVAL,
+    C__COUNT
+};
+
+static const char *const col_names[C__COUNT] = {
+    "asset_id",    "name",      "category", "district",         "lat", "lon", "status",
+    "upgraded_on", "device_id", "model",    "report_interval_s"};
+static const bool col_required[C__COUNT] = {
+    [C_ASSET_ID] = true, [C_CATEGORY] = true, [C_STATUS] = true};
+
+struct block {
+    struct block *next;
+    size_t used, size;
+    char data[];
+};
+
+struct slot {
+    uint32_t hash;
+    uint32_t idx1; /* asset index + 1; 0 is an empty slot */
+};
+
+struct registry {
+    struct asset *assets;
+    size_t n;
+    struct slot *by_device, *by_asset;
+    size_t mask; /* both tables have mask + 1 slots */
+    struct block *blocks;
+};
+
+struct loader {
+    const char *file;
+    struct buf *errors;
+    int nerrors;
+    struct buf line; /* one error line, appended whole so a full `errors` never cuts one */
+    bool (*known)(const char *name);
+    struct registry *r;
+    struct csv_parser p;
+    size_t lineno;   /* the physical line being fed */
+    size_t pending;  /* the line a row begun now starts on */
+    size_t row_line; /* the line the current row starts on */
+    size_t nfield;   /* fields seen in the current row */
+    bool header_done, stop, oom;
+    int colof[MAX_COLUMNS]; /* header position -> enum col, or -1 */
+    size_t ncols;
+    struct buf row; /* the current row's known fields, each NUL-terminated */
+    size_t off[C__COUNT], len[C__COUNT];
+    bool bad[C__COUNT]; /* already reported for this row */
+    bool all_empty;
+    size_t extra; /* non-empty fields past the header's columns */
+    const char *interned[MAX_INTERNED];
+    size_t ninterned;
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static struct buf *problem(struct loader *L, size_t line, const char *column)
+{
+    buf_reset(&L->line);
+    if (column)
+        buf_printf(&L->line, "%s:%zu: %s: ", L->file, line, column);
+    else
+        buf_printf(&L->line, "%s: ", L->file);
+    return &L->line;
+}
+
+static void done(struct loader *L)
+{
+    L->nerrors++;
+    if (L->errors && L->line.data) {
+        buf_putc(&L->line, '\n');
+        buf_append(L->errors, L->line.data, L->line.len);
+    }
+}
+
+static void fail(struct loader *L, size_t line, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void fail(struct loader *L, size_t line, const char *column, const char *fmt, ...)
+{
+    struct buf *b = problem(L, line, column);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+    done(L);
+}
+
+/* ---------------------------------------------------------------- arena */
+
+static const char *arena_dup(struct registry *r, const char *s, size_t len)
+{
+    if (len == 0)
+        return "";
+    struct block *b = r->blocks;
+    if (!b || b->size - b->used < len + 1) {
+        size_t size = len + 1 > BLOCK_BYTES ? len + 1 : BLOCK_BYTES;
+        struct block *nb = malloc(sizeof *nb + size);
+        if (!nb)
+            return NULL;
+        nb->used = 0;
+        nb->size = size;
+        /* a big string gets a block of its own behind the current one, which stays in use */
+        if (b && len + 1 > BLOCK_BYTES) {
+            nb->next = b->next;
+            b->next = nb;
+        } else {
+            nb->next = b;
+            r->blocks = nb;
+        }
+        b = nb;
+    }
+    char *p = b->data + b->used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    b->used += len + 1;
+    return p;
+}
+
+/* Categories and districts repeat on every row: store each distinct one once. */
+static const char *intern(struct loader *L, const char *s, size_t len)
+{
+    for (size_t i = 0; i < L->ninterned; i++)
+        if (strlen(L->interned[i]) == len && memcmp(L->interned[i], s, len) == 0)
+            return L->interned[i];
+    const char *p = arena_dup(L->r, s, len);
+    if (p && len && L->ninterned < MAX_INTERNED)
+        L->interned[L->ninterned++] = p;
+    return p;
+}
+
+/* ---------------------------------------------------------------- index */
+
+static uint32_t hash_bytes(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* True when the NUL-terminated `stored` is exactly s[0..len). */
+static bool slice_eq(const char *stored, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (stored[i] == '\0' || stored[i] != s[i])
+            return false;
+    return stored[len] == '\0';
+}
+
+static const char *key_of(const struct asset *a, bool device)
+{
+    return device ? a->device_id : a->asset_id;
+}
+
+/* The index of the asset keyed s[0..len), or -1. */
+static long index_find(const struct registry *r, bool device, const char *s, size_t len, uint32_t h)
+{
+    const struct slot *t = device ? r->by_device : r->by_asset;
+    for (size_t i = h & r->mask;; i = (i + 1) & r->mask) {
+        if (t[i].idx1 == 0)
+            return -1;
+        if (t[i].hash == h && slice_eq(key_of(&r->assets[t[i].idx1 - 1], device), s, len))
+            return (long)t[i].idx1 - 1;
+    }
+}
+
+static void index_put(struct registry *r, bool device, uint32_t h, size_t idx)
+{
+    struct slot *t = device ? r->by_device : r->by_asset;
+    size_t i = h & r->mask;
+    while (t[i].idx1 != 0)
+        i = (i + 1) & r->mask;
+    t[i].hash = h;
+    t[i].idx1 = (uint32_t)idx + 1;
+}
+
+/* ---------------------------------------------------------------- header */
+
+static void header_field(struct loader *L, const char *s, size_t len)
+{
+    if (L->ncols == MAX_COLUMNS) {
+        if (L->nfield == MAX_COLUMNS)
+            fail(L, L->row_line, "header", "more than %d columns; fix: delete the unused columns",
+                 MAX_COLUMNS);
+        return;
+    }
+    int col = -1;
+    for (int c = 0; c < C__COUNT && col < 0; c++)
+        if (strlen(col_names[c]) == len && strncasecmp(col_names[c], s, len) == 0)
+            col = c;
+    for (size_t i = 0; i < L->ncols && col >= 0; i++) {
+        if (L->colof[i] == col) {
+            fail(L, L->row_line, "header",
+                 "column %s appears twice (columns %zu and %zu); fix: delete one of them",
+                 col_names[col], i + 1, L->ncols + 1);
+            col = -1;
+        }
+    }
+    L->colof[L->ncols++] = col;
+}
+
+static void header_end(struct loader *L)
+{
+    bool seen[C__COUNT] = {false};
+    for (size_t i = 0; i < L->ncols; i++)
+        if (L->colof[i] >= 0)
+            seen[L->colof[i]] = true;
+    for (int c = 0; c < C__COUNT; c++) {
+        if (col_required[c] && !seen[c]) {
+            fail(L, L->row_line, col_names[c],
+                 "missing column; fix: add a column named %s to the header row (the first row "
+                 "names the columns; asset_id, category and status are required)",
+                 col_names[c]);
+            L->stop = true; /* rows cannot be read without their columns */
+        }
+    }
+    L->header_done = true;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+static const char *val(const struct loader *L, int c)
+{
+    return L->row.data + L->off[c];
+}
+
+static void row_field(struct loader *L, const char *s, size_t len)
+{
+    size_t i = L->nfield;
+    int col = i < L->ncols ? L->colof[i] : -1;
+    if (len)
+        L->all_empty = false;
+    if (i >= L->ncols && len)
+        L->extra++;
+    if (col < 0)
+        return; /* columns the registry does not know are ignored */
+    if (memchr(s, '\0', len) || !utf8_valid(s, len)) {
+        fail(L, L->row_line, col_names[col],
+             "not valid UTF-8 text; fix: save the file as UTF-8 (in Excel: Save As, "
+             "\"CSV UTF-8 (Comma delimited)\")");
+        L->bad[col] = true;
+        len = 0;
+    }
+    L->off[col] = L->row.len;
+    L->len[col] = len;
+    if (buf_append(&L->row, s, len) != 0 || buf_putc(&L->row, '\0') != 0)
+        L->oom = true;
+}
+
+static bool check_id(struct loader *L, int c)
+{
+    struct buf *b = problem(L, L->row_line, col_names[c]);
+    if (registry_field_id(val(L, c), L->len[c], b))
+        return true;
+    done(L);
+    return false;
+}
+
+static void check_category(struct loader *L)
+{
+    const char *v = val(L, C_CATEGORY);
+    if (L->bad[C_CATEGORY] || !L->known || L->known(v))
+        return;
+    char fixed[64];
+    size_t n = L->len[C_CATEGORY];
+    bool near = n < sizeof fixed;
+    for (size_t i = 0; i < n && near; i++) {
+        char ch = v[i];
+        fixed[i] = ch >= 'A' && ch <= 'Z'   ? (char)(ch - 'A' + 'a')
+                   : ch == '-' || ch == ' ' ? '_'
+                                            : ch;
+    }
+    if (near) {
+        fixed[n] = '\0';
+        near = L->known(fixed);
+    }
+    struct buf *b = problem(L, L->row_line, "category");
+    registry_field_quote(b, v, n);
+    if (near)
+        buf_printf(b, " is not a known category; fix: write '%s'", fixed);
+    else
+        buf_puts(b, " is not a known category; fix: use the name of a device category, e.g. "
+                    "water_supply, drainage, sewage, manhole_cover, bridge_tunnel or "
+                    "surveillance");
+    done(L);
+}
+
+/* Runs a registry_field check on column c when it has a value. */
+#define CHECK(c, call)                                                                             \
+    do {                                                                                           \
+        if (!L->bad[c] && L->len[c]) {                                                             \
+            struct buf *b_ = problem(L, L->row_line, col_names[c]);                                \
+            if (!(call)) {                                                                         \
+                done(L);                                                                           \
+                L->bad[c] = true;                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static void check_values(struct loader *L, struct asset *a)
+{
+    if (L->bad[C_STATUS]) {
+    } else if (!L->len[C_STATUS]) {
+        fail(L, L->row_line, "status", "empty; " REGISTRY_STATUS_FIX);
+    } else {
+        CHECK(C_STATUS, registry_field_status(val(L, C_STATUS), L->len[C_STATUS], &a->status, b_));
+    }
+    CHECK(C_LAT, registry_field_coord(val(L, C_LAT), L->len[C_LAT], 90, "latitude", &a->lat, b_));
+    CHECK(C_LON, registry_field_coord(val(L, C_LON), L->len[C_LON], 180, "longitude", &a->lon, b_));
+    if (!L->bad[C_LAT] && !L->bad[C_LON] && !L->len[C_LAT] != !L->len[C_LON])
+        fail(L, L->row_line, L->len[C_LAT] ? "lon" : "lat",
+             "empty while %s is given; fix: give both lat and lon, or neither",
+             L->len[C_LAT] ? "lat" : "lon");
+    int32_t day = -1;
+    CHECK(C_UPGRADED_ON,
+          registry_field_date(val(L, C_UPGRADED_ON), L->len[C_UPGRADED_ON], &day, b_));
+    if (a->status == ASSET_UPGRADED && !L->bad[C_STATUS] && !L->bad[C_UPGRADED_ON] &&
+        !L->len[C_UPGRADED_ON])
+        fail(L, L->row_line, "upgraded_on",
+             "empty while status is upgraded; fix: give the date the new sensor went into "
+             "service as YYYY-MM-DD, e.g. 2025-06-30");
+    a->upgraded_on = a->status == ASSET_UPGRADED ? day : -1;
+    CHECK(C_INTERVAL, registry_field_interval(val(L, C_INTERVAL), L->len[C_INTERVAL],
+                                              &a->report_interval_s, b_));
+}
+
+/* Reports a repeated id; true when s is new and may be indexed. */
+static bool check_unique(struct loader *L, bool device, const char *s, size_t len, uint32_t h)
+{
+    long prev = index_find(L->r, device, s, len, h);
+    if (prev < 0)
+        return true;
+    const struct asset *o = &L->r->assets[prev];
+    struct buf *b = problem(L, L->row_line, device ? "device_id" : "asset_id");
+    registry_field_quote(b, s, len);
+    if (device) {
+        buf_printf(b, " is also the device of line %d (asset ", o->line);
+        registry_field_quote(b, o->asset_id, strlen(o->asset_id));
+        buf_puts(b, "); fix: give each sensor its own device_id; when a sensor moved, keep "
+                    "only the row of its new asset");
+    } else {
+        buf_printf(b,
+                   " repeats line %d; fix: give each asset its own asset_id, or delete one "
+                   "of the two rows",
+                   o->line);
+    }
+    done(L);
+    return false;
+}
+
+static void row_end(struct loader *L)
+{
+    if (L->all_empty)
+        return; /* spreadsheets export formatted but empty rows as ",,,," */
+    if (L->extra)
+        fail(L, L->row_line, "row",
+             "%zu fields but the header has %zu columns; fix: put a field that contains a "
+             "comma in double quotes",
+             L->nfield, L->ncols);
+    struct registry *r = L->r;
+    struct asset a = {.lat = NAN, .lon = NAN, .upgraded_on = -1, .line = (int)L->row_line};
+    size_t idx = r->n;
+
+    bool id_ok = false, dev_ok = false;
+    uint32_t id_h = 0, dev_h = 0;
+    if (!L->bad[C_ASSET_ID] && !L->len[C_ASSET_ID])
+        fail(L, L->row_line, "asset_id",
+             "empty; fix: give every asset a unique id, e.g. 'GGT-WS-0001'");
+    else if (!L->bad[C_ASSET_ID] && check_id(L, C_ASSET_ID)) {
+        id_h = hash_bytes(val(L, C_ASSET_ID), L->len[C_ASSET_ID]);
+        id_ok = check_unique(L, false, val(L, C_ASSET_ID), L->len[C_ASSET_ID], id_h);
+    }
+    if (!L->bad[C_CATEGORY] && !L->len[C_CATEGORY])
+        fail(L, L->row_line, "category",
+             "empty; fix: give the device category, e.g. water_supply or manhole_cover");
+    else
+        check_category(L);
+    check_values(L, &a);
+    if (!L->bad[C_DEVICE_ID] && L->len[C_DEVICE_ID] && check_id(L, C_DEVICE_ID)) {
+        dev_h = hash_bytes(val(L, C_DEVICE_ID), L->len[C_DEVICE_ID]);
+        dev_ok = check_unique(L, true, val(L, C_DEVICE_ID), L->len[C_DEVICE_ID], dev_h);
+    }
+
+    a.asset_id = arena_dup(r, val(L, C_ASSET_ID), L->len[C_ASSET_ID]);
+    a.name = arena_dup(r, val(L, C_NAME), L->len[C_NAME]);
+    a.category = intern(L, val(L, C_CATEGORY), L->len[C_CATEGORY]);
+    a.district = intern(L, val(L, C_DISTRICT), L->len[C_DISTRICT]);
+    a.device_id = arena_dup(r, val(L, C_DEVICE_ID), L->len[C_DEVICE_ID]);
+    a.model = arena_dup(r, val(L, C_MODEL), L->len[C_MODEL]);
+    if (!a.asset_id || !a.name || !a.category || !a.district || !a.device_id || !a.model) {
+        L->oom = true;
+        return;
+    }
+    r->assets[idx] = a;
+    r->n++;
+    if (id_ok)
+        index_put(r, false, id_h, idx);
+    if (dev_ok)
+        index_put(r, true, dev_h, idx);
+}
+
+/* ---------------------------------------------------------------- libcsv callbacks */
+
+static void on_field(void *s, size_t len, void *data)
+{
+    struct loader *L = data;
+    if (L->stop || L->oom)
+        return;
+    if (L->nfield == 0) {
+        L->row_line = L->pending;
+        buf_reset(&L->row);
+        memset(L->len, 0, sizeof L->len);
+        memset(L->off, 0, sizeof L->off);
+        memset(L->bad, 0, sizeof L->bad);
+        L->all_empty = true;
+        L->extra = 0;
+        if (buf_putc(&L->row, '\0') != 0) /* offset 0: the value of absent columns */
+            L->oom = true;
+    }
+    const char *text = s ? s : "";
+    if (!L->header_done)
+        header_field(L, text, len);
+    else
+        row_field(L, text, len);
+    L->nfield++;
+}
+
+static void on_row(int c, void *data)
+{
+    struct loader *L = data;
+    (void)c;
+    if (!L->stop && !L->oom && L->nfield > 0) {
+        if (!L->header_done)
+            header_end(L);
+        else
+            row_end(L);
+    }
+    L->nfield = 0;
+}
+
+/* ---------------------------------------------------------------- load */
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+    int rc = 0;
+    char *text = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+        goto close_fd;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = -EISDIR;
+        goto close_fd;
+    }
+    if ((uint64_t)st.st_size > MAX_FILE_BYTES) {
+        rc = -EFBIG;
+        goto close_fd;
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    if (!(text = malloc(size + 1))) {
+        rc = -ENOMEM;
+        goto close_fd;
+    }
+    while (got < size) {
+        ssize_t n = read(fd, text + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* the file shrank: take what is there */
+        got += (size_t)n;
+    }
+    text[got] = '\0';
+    *out = text;
+    *len = got;
+close_fd:
+    close(fd);
+    return rc;
+}
+
+static size_t table_size(size_t rows)
+{
+    size_t n = 16;
+    while (n < rows * 2)
+        n *= 2;
+    return n;
+}
+
+static void feed(struct loader *L, const char *text, size_t len)
+{
+    size_t at = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* Excel's BOM */
+    L->lineno = 1;
+    while (at < len && !L->oom && !L->stop) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (text + at)) + 1 : len - at;
+        if (L->p.pstate == CSV_STATE_ROW_NOT_BEGUN)
+            L->pending = L->lineno;
+        if (csv_parse(&L->p, text + at, n, on_field, on_row, L) != n)
+            L->oom = true;
+        at += n;
+        L->lineno++;
+    }
+    if (L->oom || L->stop)
+        return;
+    if (L->p.pstate == CSV_STATE_FIELD_BEGUN && L->p.quoted) {
+        fail(L, L->pending, "row",
+             "a quoted field is never closed, so the rest of the file would be one field; fix: "
+             "add the closing \" (write \"\" for a quote inside a quoted field)");
+        return;
+    }
+    if (csv_fini(&L->p, on_field, on_row, L) != 0)
+        L->oom = true;
+    if (!L->header_done && !L->oom)
+        fail(L, 0, NULL,
+             "no header row, the file is empty; fix: export the registry with its header row, "
+             "e.g. asset_id,name,category,district,lat,lon,status,upgraded_on,device_id");
+}
+
+struct registry *registry_load(const char *path, bool (*known_category)(const char *name),
+                               struct buf *errors, int *nerrors)
+{
+    struct loader *L = calloc(1, sizeof *L);
+    struct registry *r = calloc(1, sizeof *r);
+    char *text = NULL;
+    size_t len = 0;
+    bool parser = false;
+    if (!L || !r)
+        goto fail_alloc;
+    L->file = path;
+    L->errors = errors;
+    L->known = known_category;
+    L->r = r;
+    buf_init(&L->line, 4096);
+    buf_init(&L->row, MAX_FILE_BYTES + C__COUNT + 1);
+    int rc = read_file(path, &text, &len);
+    if (rc) {
+        fail(L, 0, NULL,
+             "cannot read the registry: %s; fix: check registry.assets and that the "
+             "service user may read the file",
+             rc == -EISDIR  ? "not a regular file"
+             : rc == -EFBIG ? "larger than 1 GiB"
+                            : strerror(-rc));
+        goto finish;
+    }
+    size_t rows = 1;
+    for (const char *p = memchr(text, '\n', len); p;
+         p = memchr(p + 1, '\n', len - (size_t)(p + 1 - text)))
+        rows++; /* a row spans one line or more: an upper bound */
+    size_t slots = table_size(rows);
+    r->mask = slots - 1;
+    r->assets = malloc(rows * sizeof *r->assets);
+    r->by_device = calloc(slots, sizeof *r->by_device);
+    r->by_asset = calloc(slots, sizeof *r->by_asset);
+    if (!r->assets || !r->by_device || !r->by_asset || csv_init(&L->p, CSV_APPEND_NULL) != 0) {
+        L->oom = true;
+        goto finish;
+    }
+    parser = true;
+    feed(L, text, len);
+finish:
+    if (L->oom)
+        fail(L, 0, NULL,
+             "out of memory while loading the registry; fix: give the service more "
+             "memory");
+    if (parser)
+        csv_free(&L->p);
+    free(text);
+    buf_free(&L->line);
+    buf_free(&L->row);
+    if (nerrors)
+        *nerrors = L->nerrors;
+    if (L->nerrors) {
+        registry_free(r);
+        r = NULL;
+    } else if (r->n > 0) {
+        struct asset *fit = realloc(r->assets, r->n * sizeof *r->assets);
+        if (fit)
+            r->assets = fit;
+    }
+    free(L);
+    return r;
+fail_alloc:
+    free(L);
+    free(r);
+    if (errors)
+        buf_printf(errors,
+                   "%s: out of memory while loading the registry; fix: give the service "
+                   "more memory\n",
+                   path);
+    if (nerrors)
+        *nerrors = 1;
+    return NULL;
+}
+
+void registry_free(struct registry *r)
+{
+    if (!r)
+        return;
+    for (struct block *b = r->blocks, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(r->assets);
+    free(r->by_device);
+    free(r->by_asset);
+    free(r);
+}
+
+const struct asset *registry_find_device(const struct registry *r, const char *dev, size_t len)
+{
+    if (!r || !dev || len == 0 || r->n == 0)
+        return NULL;
+    long i = index_find(r, true, dev, len, hash_bytes(dev, len));
+    return i < 0 ? NULL : &r->assets[i];
+}
+
+const struct asset *registry_find_asset(const struct registry *r, const char *id)
+{
+    if (!r || !id || !*id || r->n == 0)
+        return NULL;
+    size_t len = strlen(id);
+    long i = index_find(r, false, id, len, hash_bytes(id, len));
+    return i < 0 ? NULL : &r->assets[i];
+}
+
+size_t registry_count(const struct registry *r)
+{
+    return r ? r->n : 0;
+}
+
+const struct asset *registry_at(const struct registry *r, size_t i)
+{
+    return r && i < r->n ? &r->assets[i] : NULL;
+}
+
+const char *asset_status_name(enum asset_status s)
+{
+    switch (s) {
+    case ASSET_LEGACY:
+        return "legacy";
+    case ASSET_PLANNED:
+        return "planned";
+    case ASSET_UPGRADED:
+        return "upgraded";
+    case ASSET_RETIRED:
+        return "retired";
+    }
+    return "unknown";
+}
