@@ -133,6 +133,40 @@ class TestSim(harness.TestCase):
                          {dev: d["sent"] for dev, d in s["by_device"].items()})
         self.assertEqual(ll.stop(), 0)
 
+    def test_mixed_formats_from_registry(self):
+        """The upgraded assets of a generated registry, sewage in HJ 212,
+        manhole covers in Alink, the rest plain JSON: every reading that is
+        neither malformed nor out of range is stored under its device."""
+        reg = os.path.join(self.tmp, "assets.csv")
+        with open(reg, "wb") as f:
+            subprocess.run([os.path.join(harness.SOURCE_DIR, "scripts", "gen-assets"), "--count",
+                            "120", "--seed", "3"], stdout=f, check=True)
+        broker = self.mosquitto()
+        influx = self.influx()
+        ll = self.lifeline(broker, influx, {"mqtt": {"topics": None},
+                                            "registry": {"assets": reg}})
+        s = self.run_sim(ll, ["--registry", reg, "--format", "mixed", "--count", "400",
+                              "--rate", "2000", "--seed", "5",
+                              "--fault", "malformed=0.03,range=0.03,tilt=0.1,flag_d=0.1"])
+        t = s["totals"]
+        self.assertEqual((t["sent"], t["acked"], t["failed"]), (400, 400, 0), t)
+        formats = {d["format"] for d in s["by_device"].values()}
+        self.assertEqual(formats, {"json", "alink", "hj212"})
+        f = s["faults"]
+        self.assertTrue(f["malformed"] and f["range"] and f["tilt"] and f["flag_d"], f)
+        want = {}
+        for dev, d in s["by_device"].items():
+            n = d["sent"] - d["faults"].get("malformed", 0) - d["faults"].get("range", 0)
+            if n:
+                want[dev] = n
+        total = sum(want.values())
+        self.wait_metric(ll, "lifeline_points_written_total", total, timeout=30)
+        self.assertEqual(self.stored_by_device(influx, FIRST_FIELD), want)
+        self.wait_metric(ll, 'lifeline_rejected_total{reason="malformed"}', f["malformed"])
+        self.wait_metric(ll, 'lifeline_rejected_total{reason="range"}', f["range"])
+        self.wait_metric(ll, "lifeline_unknown_devices", 0)
+        self.assertEqual(ll.stop(), 0)
+
 
 if __name__ == "__main__":
     harness.main()
