@@ -31,6 +31,11 @@ static const char usage[] =
     "pace:\n"
     "  --rate R           R readings/s over all devices; 0 (default): each device\n"
     "                     at its own report interval divided by the speedup\n"
+    "                     (readings carry the device's time, distinct per device:\n"
+    "                     a device sending faster than one reading per ms, or per\n"
+    "                     second in HJ 212, runs ahead of the wall clock, and the\n"
+    "                     collector refuses times too far in the future; use\n"
+    "                     enough devices for the rate)\n"
     "  --speedup X        device time runs X times faster (default 1)\n"
     "  --duration S       stop after S seconds\n"
     "  --count N          stop after N messages\n"
@@ -369,6 +374,19 @@ static void run_paced(struct run *r, int64_t start_ns)
     }
 }
 
+/* Real time between device i's reports. HJ 212 times are whole seconds, so
+ * an HJ 212 device reports at most once a second: faster, its clock would
+ * run ahead of the wall clock until the collector refuses its readings as
+ * from the future. */
+static double period_ns(const struct run *r, size_t i)
+{
+    const struct sim_device *d = &r->fleet->dev[i];
+    double p = (double)sim_device_interval(d) * 1e6 / r->o->speedup;
+    if (d->fmt == SIM_FORMAT_HJ212 && p < 1e9)
+        p = 1e9;
+    return p;
+}
+
 /* --rate 0: each device at its own interval / speedup. */
 static int run_scheduled(struct run *r, int64_t start_ns)
 {
@@ -379,7 +397,7 @@ static int run_scheduled(struct run *r, int64_t start_ns)
     struct sim_rng rng;
     sim_rng_seed(&rng, r->o->seed ^ 0x5eed5eedULL);
     for (size_t i = 0; i < n; i++) {
-        double period = (double)sim_device_interval(&r->fleet->dev[i]) * 1e6 / r->o->speedup;
+        double period = period_ns(r, i);
         /* the first reports come within 10 s, as after power-on, whatever
          * the interval: a demo shows every device at once */
         double first = period < 1e10 ? period : 1e10;
@@ -398,7 +416,7 @@ static int run_scheduled(struct run *r, int64_t start_ns)
             continue;
         if (send_one(r, e.dev) != 0)
             break;
-        double period = (double)sim_device_interval(&r->fleet->dev[e.dev]) * 1e6 / r->o->speedup;
+        double period = period_ns(r, e.dev);
         e.at_ns += period < 1000 ? 1000 : (int64_t)period;
         heap_push(h, &nh, e);
         progress(r, start_ns, &log_ns);
