@@ -24,6 +24,8 @@ enum registry_unknown {
     REGISTRY_UNKNOWN_FLAG,      /* accept it, tagged as unregistered */
     REGISTRY_UNKNOWN_QUARANTINE /* quarantine it with reason unknown_device */
 };
+/* What the daemon does when the write-ahead log reaches wal.max_bytes. */
+enum wal_full_policy { WAL_FULL_PAUSE, WAL_FULL_DROP_OLDEST };
 
 struct config {
     char *path;     /* the file this came from */
@@ -101,6 +103,7 @@ struct config {
         int64_t segment_bytes;
         int fsync_ms;
         int64_t max_bytes;
+        enum wal_full_policy full_policy;
     } wal;
 };
 

@@ -238,6 +238,8 @@ static const char *const unknown_fields[] = {"accept", "reject", NULL}; /* enum 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const influx_apis[] = {"v1", "v2", NULL}; /* order of enum influx_api */
 static const char *const unknown_modes[] = {"flag", "quarantine", NULL}; /* enum registry_unknown */
+/* order of enum wal_full_policy */
+static const char *const wal_full_policies[] = {"pause", "drop_oldest", NULL};
 
 /* clang-format off */
 #define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
@@ -410,6 +412,15 @@ const struct config_entry config_table[] = {
         "at least 2 × wal.segment_bytes",
         "Disk space the write-ahead log may use; size it for the longest database outage to "
         "ride out (at 1000 readings/s of about 200 bytes, 1 GiB lasts about 1.5 hours)."),
+    ENUM("wal.full_policy", wal.full_policy, "pause", wal_full_policies, 0,
+         "What happens when the write-ahead log nears wal.max_bytes. `pause` disconnects from "
+         "the broker (the persistent session keeps the subscriptions) so that the broker "
+         "queues new messages (at 90 % of wal.max_bytes, leaving room for what is in flight), and "
+         "reconnects once the log is below 80 %: "
+         "nothing is lost if the broker can hold the backlog (mosquitto: "
+         "`max_queued_messages 0`, `persistence true`). `drop_oldest` deletes the oldest "
+         "segment to make room: the newest data wins, and lifeline_wal_dropped_records counts "
+         "what was lost."),
 };
 /* clang-format on */
 

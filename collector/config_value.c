@@ -21,6 +21,7 @@
 _Static_assert(sizeof(enum influx_api) == sizeof(int), "enum keys are stored as int");
 _Static_assert(sizeof(enum validate_unknown) == sizeof(int), "enum keys are stored as int");
 _Static_assert(sizeof(enum registry_unknown) == sizeof(int), "enum keys are stored as int");
+_Static_assert(sizeof(enum wal_full_policy) == sizeof(int), "enum keys are stored as int");
 
 /* Starts an error line "FILE: KEY: " and returns the buffer to write the rest into. */
 struct buf *config_problem(struct config_ctx *x, const char *key)

@@ -24,6 +24,14 @@
 
 /* How long SIGTERM waits for the database to take what is pending. */
 #define DRAIN_MS 15000
+/* Intake pauses when the log reaches PAUSE_PCT % of wal.max_bytes and resumes
+ * below RESUME_PCT %. The gap above PAUSE_PCT is headroom for what arrives
+ * between two checks (100 ms) and what Paho already holds when it lets go;
+ * the gap below is hysteresis, one segment or more in a sized log. */
+#define PAUSE_PCT 90
+#define RESUME_PCT 80
+/* How often the MQTT thread retries a message the log cannot take yet. */
+#define STORE_RETRY_MS 20
 
 struct daemon {
     struct config *cfg;
@@ -35,7 +43,33 @@ struct daemon {
     struct httpd *http;
     atomic_int_least64_t last_full_log_ms;
     atomic_uint_least64_t reload_failures;
+    atomic_bool stopping;         /* the MQTT thread stops waiting for room */
+    bool paused;                  /* main loop only */
+    int64_t paused_since_ms;      /* main loop only */
+    atomic_uint_least64_t pauses; /* times intake was paused */
 };
+
+/* Logs why a message could not be stored, at most once a second. */
+static void log_refused(struct daemon *d, int rc, const char *topic, int64_t now_ms)
+{
+    int64_t last = atomic_load(&d->last_full_log_ms);
+    if (now_ms - last < 1000 ||
+        !atomic_compare_exchange_strong(&d->last_full_log_ms, &last, now_ms))
+        return;
+    if (rc == -EIO)
+        log_error("daemon",
+                  "cannot store message: the disk refuses writes to the wal (full or failing); "
+                  "holding it and retrying, mqtt intake pauses topic=%s",
+                  topic);
+    else if (rc == -ENOSPC)
+        log_warn("daemon",
+                 "wal is at wal.max_bytes: holding the message until the database takes the "
+                 "backlog topic=%s max_bytes=%lld",
+                 topic, (long long)d->cfg->wal.max_bytes);
+    else
+        log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s", strerror(-rc),
+                  topic);
+}
 
 static int on_message(void *ctx, const char *topic, size_t topic_len, const void *payload,
                       size_t len, int64_t recv_ms)
@@ -48,23 +82,72 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
         quarantine_add(d->q, recv_ms, REASON_TOO_LARGE, detail, topic, payload, len);
         return 0;
     }
-    int rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
-    if (rc) {
-        /* Paho offers the message again; say so at most once a second. */
-        int64_t last = atomic_load(&d->last_full_log_ms);
-        if (recv_ms - last >= 1000 &&
-            atomic_compare_exchange_strong(&d->last_full_log_ms, &last, recv_ms))
-            log_error("daemon", "cannot store message in wal error=\"%s\" topic=%s", strerror(-rc),
-                      topic);
+    /* Returning nonzero would leave the message in Paho's queue, which Paho
+     * only works off one message per packet received: a queue formed under
+     * steady traffic never drains. So a full log (pause) or a disk that
+     * refuses writes blocks this thread instead: Paho stops reading the
+     * socket, TCP pushes back on the broker, and check_intake() disconnects.
+     * Only shutdown gives up, and then Paho keeps the message in its
+     * persistence directory for the next start. */
+    for (;;) {
+        int rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
+        /* drop_oldest: make room by giving up the oldest segment (the wal
+         * logs and counts each drop); -ENOENT: only the active one is left. */
+        while (rc == -ENOSPC && d->cfg->wal.full_policy == WAL_FULL_DROP_OLDEST &&
+               wal_drop_oldest(d->wal, NULL) != -ENOENT)
+            rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
+        if (rc == 0)
+            return 0;
+        log_refused(d, rc, topic, ingest_now_ms());
+        if ((rc != -ENOSPC && rc != -EIO) || atomic_load(&d->stopping))
+            return rc;
+        struct timespec ts = {0, STORE_RETRY_MS * 1000000L};
+        nanosleep(&ts, NULL);
     }
-    return rc;
+}
+
+/*
+ * Called from the main loop every 100 ms: pauses MQTT intake while the log is
+ * nearly full (policy pause) or the disk refuses writes (any policy), so that
+ * the broker queues instead of Paho holding acknowledged messages in memory.
+ */
+static void check_intake(struct daemon *d)
+{
+    const struct config *c = d->cfg;
+    struct wal_stats ws;
+    wal_stats(d->wal, &ws);
+    int64_t max = c->wal.max_bytes;
+    bool full =
+        c->wal.full_policy == WAL_FULL_PAUSE && max > 0 && ws.bytes_used >= max / 100 * PAUSE_PCT;
+    if (!d->paused && (full || ws.io_error)) {
+        /* Count and log first: whoever sees paused 1 in /metrics finds both. */
+        atomic_fetch_add(&d->pauses, 1);
+        log_warn("daemon", "pausing mqtt intake: %s used_bytes=%lld max_bytes=%lld pending=%llu",
+                 ws.io_error ? "the disk refuses writes to the wal" : "the wal is nearly full",
+                 (long long)ws.bytes_used, (long long)max, (unsigned long long)ws.records_pending);
+        ingest_pause(d->in);
+        d->paused = true;
+        d->paused_since_ms = ingest_now_ms();
+        return;
+    }
+    bool room =
+        c->wal.full_policy != WAL_FULL_PAUSE || max <= 0 || ws.bytes_used < max / 100 * RESUME_PCT;
+    if (d->paused && room && !ws.io_error) {
+        ingest_resume(d->in);
+        d->paused = false;
+        log_info("daemon", "resuming mqtt intake used_bytes=%lld max_bytes=%lld paused_s=%lld",
+                 (long long)ws.bytes_used, (long long)max,
+                 (long long)((ingest_now_ms() - d->paused_since_ms) / 1000));
+    }
 }
 
 static int health(void *ctx, struct buf *body)
 {
     struct daemon *d = ctx;
     const char *reason = NULL;
-    if (!ingest_connected(d->in))
+    if (ingest_paused(d->in))
+        reason = "mqtt intake paused: the write-ahead log is full or cannot be written";
+    else if (!ingest_connected(d->in))
         reason = "not connected to the mqtt broker";
     else if (!metrics_gauge(G_LAST_WRITE_OK))
         reason = "database writes are failing";
@@ -78,62 +161,74 @@ static int health(void *ctx, struct buf *body)
     return reason ? 503 : 200;
 }
 
-static void gauge(struct buf *b, const char *name, const char *help, double v)
-{
-    buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
-}
-
-static void render_wal(const struct wal_stats *ws, struct buf *b)
+static void render_wal(const struct daemon *d, const struct wal_stats *ws, struct buf *b)
 {
     int64_t age = ws->oldest_pending_ms ? ingest_now_ms() - ws->oldest_pending_ms : 0;
-    gauge(b, "lifeline_wal_bytes", "Bytes of write-ahead log on disk", (double)ws->bytes_on_disk);
-    gauge(b, "lifeline_wal_segments", "Write-ahead log segment files", (double)ws->segments);
-    gauge(b, "lifeline_wal_pending_records", "Records not yet in the database or quarantine",
-          (double)ws->records_pending);
-    gauge(b, "lifeline_wal_oldest_pending_seconds", "Age of the oldest pending record",
-          age > 0 ? (double)age / 1000.0 : 0.0);
-    gauge(b, "lifeline_wal_fsync_last_seconds", "Duration of the last write and fdatasync",
-          (double)ws->fsync_last_us / 1e6);
-    gauge(b, "lifeline_wal_fsync_max_seconds", "Longest write and fdatasync since start",
-          (double)ws->fsync_max_us / 1e6);
-    gauge(b, "lifeline_wal_replayed_records", "Records pending when the log was opened",
-          (double)ws->replayed_at_open);
-    gauge(b, "lifeline_wal_corrupt_bytes", "Bytes of damaged log skipped",
-          (double)ws->corrupt_bytes);
-    gauge(b, "lifeline_wal_dropped_records", "Records dropped by the full-log policy",
-          (double)ws->records_dropped);
-    gauge(b, "lifeline_wal_io_error", "1 while writes to the log fail", (double)ws->io_error);
-}
-
-static void counter(struct buf *b, const char *name, const char *help, uint64_t v)
-{
-    buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
-               (unsigned long long)v);
+    metrics_render_gauge(b, "lifeline_wal_bytes", "Bytes of write-ahead log on disk",
+                         (double)ws->bytes_on_disk);
+    metrics_render_gauge(
+        b, "lifeline_wal_used_bytes",
+        "Bytes counted against wal.max_bytes: segments plus records not yet written",
+        (double)ws->bytes_used);
+    metrics_render_gauge(b, "lifeline_wal_max_bytes", "The wal.max_bytes limit",
+                         (double)d->cfg->wal.max_bytes);
+    metrics_render_gauge(b, "lifeline_wal_segments", "Write-ahead log segment files",
+                         (double)ws->segments);
+    metrics_render_gauge(b, "lifeline_wal_pending_records",
+                         "Records not yet in the database or quarantine",
+                         (double)ws->records_pending);
+    metrics_render_gauge(b, "lifeline_wal_oldest_pending_seconds",
+                         "Age of the oldest pending record", age > 0 ? (double)age / 1000.0 : 0.0);
+    metrics_render_gauge(b, "lifeline_wal_fsync_last_seconds",
+                         "Duration of the last write and fdatasync",
+                         (double)ws->fsync_last_us / 1e6);
+    metrics_render_gauge(b, "lifeline_wal_fsync_max_seconds",
+                         "Longest write and fdatasync since start", (double)ws->fsync_max_us / 1e6);
+    metrics_render_gauge(b, "lifeline_wal_replayed_records",
+                         "Records pending when the log was opened", (double)ws->replayed_at_open);
+    metrics_render_gauge(b, "lifeline_wal_corrupt_bytes", "Bytes of damaged log skipped",
+                         (double)ws->corrupt_bytes);
+    metrics_render_gauge(b, "lifeline_wal_dropped_records",
+                         "Records deleted uncommitted by the drop_oldest policy since start",
+                         (double)ws->records_dropped);
+    metrics_render_gauge(b, "lifeline_wal_dropped_unread_records",
+                         "Of those, records the pipeline had not read: certainly never stored",
+                         (double)ws->records_dropped_unread);
+    metrics_render_gauge(b, "lifeline_wal_io_error", "1 while writes to the log fail",
+                         (double)ws->io_error);
+    metrics_render_gauge(b, "lifeline_wal_paused",
+                         "1 while MQTT intake is paused because the log is full",
+                         ingest_paused(d->in) ? 1.0 : 0.0);
+    metrics_render_counter(b, "lifeline_wal_pauses_total", "Times MQTT intake was paused",
+                           atomic_load(&((struct daemon *)d)->pauses));
 }
 
 static void render_knowledge(struct daemon *d, struct buf *b)
 {
     struct pipeline_stats ps;
     pipeline_stats(d->pipe, &ps);
-    gauge(b, "lifeline_unknown_devices",
-          "Distinct devices not in the registry that sent readings (at most 4096 held)",
-          (double)ps.unknown_devices);
-    gauge(b, "lifeline_knowledge_generation",
-          "Profiles and registry in use: 1 at start, +1 per successful reload",
-          (double)ps.generation);
-    counter(b, "lifeline_reload_failures_total",
-            "Reloads (SIGHUP) refused because the registry or a profile had errors",
-            (uint64_t)atomic_load(&d->reload_failures));
-    counter(b, "lifeline_messages_without_reading_total",
-            "Messages that carry no reading (Alink replies, HJ 212 heartbeats)", ps.no_reading);
-    counter(b, "lifeline_unknown_fields_total",
-            "Fields not in their category profile, stored as they came", ps.unknown_fields);
-    counter(b, "lifeline_rsrp_normalised_total",
-            "Readings whose RSRP came as a magnitude or x10 and was turned into dBm",
-            ps.rsrp_normalised);
-    counter(b, "lifeline_fields_quarantined_total",
-            "Bad fields removed from otherwise stored readings (validate.partial)",
-            ps.fields_quarantined);
+    metrics_render_gauge(
+        b, "lifeline_unknown_devices",
+        "Distinct devices not in the registry that sent readings (at most 4096 held)",
+        (double)ps.unknown_devices);
+    metrics_render_gauge(b, "lifeline_knowledge_generation",
+                         "Profiles and registry in use: 1 at start, +1 per successful reload",
+                         (double)ps.generation);
+    metrics_render_counter(b, "lifeline_reload_failures_total",
+                           "Reloads (SIGHUP) refused because the registry or a profile had errors",
+                           (uint64_t)atomic_load(&d->reload_failures));
+    metrics_render_counter(b, "lifeline_messages_without_reading_total",
+                           "Messages that carry no reading (Alink replies, HJ 212 heartbeats)",
+                           ps.no_reading);
+    metrics_render_counter(b, "lifeline_unknown_fields_total",
+                           "Fields not in their category profile, stored as they came",
+                           ps.unknown_fields);
+    metrics_render_counter(b, "lifeline_rsrp_normalised_total",
+                           "Readings whose RSRP came as a magnitude or x10 and was turned into dBm",
+                           ps.rsrp_normalised);
+    metrics_render_counter(b, "lifeline_fields_quarantined_total",
+                           "Bad fields removed from otherwise stored readings (validate.partial)",
+                           ps.fields_quarantined);
 }
 
 static void render_metrics(void *ctx, struct buf *body)
@@ -143,7 +238,7 @@ static void render_metrics(void *ctx, struct buf *body)
     wal_stats(d->wal, &ws);
     metrics_set(G_QUEUE_DEPTH, (int64_t)ws.records_pending);
     metrics_render(body);
-    render_wal(&ws, body);
+    render_wal(d, &ws, body);
     render_knowledge(d, body);
 }
 
@@ -302,6 +397,7 @@ int daemon_run(const char *config_path)
         goto out;
 
     for (;;) {
+        check_intake(&d);
         ingest_tick(d.in);
         struct timespec tick = {0, 100 * 1000000L};
         int sig = sigtimedwait(&set, NULL, &tick);
@@ -316,6 +412,7 @@ int daemon_run(const char *config_path)
     }
     /* Stop taking messages, make what was taken durable, then give the
      * database a bounded time to take it; the rest waits in the WAL. */
+    atomic_store(&d.stopping, true);
     ingest_stop(d.in);
     pipeline_stop(d.pipe, DRAIN_MS);
     wal_stats(d.wal, &ws);

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 
-enum state { ST_IDLE, ST_CONNECTING, ST_CONNECTED, ST_STOPPED };
+enum state { ST_IDLE, ST_CONNECTING, ST_CONNECTED, ST_PAUSED, ST_STOPPED };
 
 struct ingest {
     const struct config *cfg;
@@ -265,8 +265,11 @@ static void on_connected(void *context, MQTTAsync_successData *resp)
     int session = resp ? resp->alt.connect.sessionPresent : 0;
     MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_ERROR);
     int expected = ST_CONNECTING;
-    if (!atomic_compare_exchange_strong(&in->state, &expected, ST_CONNECTED))
-        return; /* stopped meanwhile */
+    if (!atomic_compare_exchange_strong(&in->state, &expected, ST_CONNECTED)) {
+        /* Paused or stopped while connecting: let go again, the session stays. */
+        MQTTAsync_disconnect(in->client, NULL);
+        return;
+    }
     in->backoff_s = in->cfg->mqtt.reconnect_min_s;
     metrics_add(C_MQTT_CONNECTS, 1);
     metrics_set(G_MQTT_CONNECTED, 1);
@@ -401,6 +404,13 @@ static void start_connect(struct ingest *in)
     }
 }
 
+static void disconnect_now(struct ingest *in)
+{
+    MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
+    d.timeout = 2000;
+    MQTTAsync_disconnect(in->client, &d);
+}
+
 void ingest_tick(struct ingest *in)
 {
     if (atomic_load(&in->state) != ST_IDLE)
@@ -418,9 +428,7 @@ void ingest_stop(struct ingest *in)
     if (prev == ST_STOPPED)
         return;
     if (MQTTAsync_isConnected(in->client)) {
-        MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
-        d.timeout = 2000;
-        MQTTAsync_disconnect(in->client, &d);
+        disconnect_now(in);
         /* Paho disconnects on its own thread: wait until it has let go, so that
          * no message arrives after ingest_stop returns. */
         for (int i = 0; i < 40 && MQTTAsync_isConnected(in->client); i++) {
@@ -429,6 +437,33 @@ void ingest_stop(struct ingest *in)
         }
     }
     metrics_set(G_MQTT_CONNECTED, 0);
+}
+
+void ingest_pause(struct ingest *in)
+{
+    int prev = atomic_load(&in->state);
+    do {
+        if (prev == ST_PAUSED || prev == ST_STOPPED)
+            return;
+    } while (!atomic_compare_exchange_weak(&in->state, &prev, ST_PAUSED));
+    metrics_set(G_MQTT_CONNECTED, 0);
+    /* A connect in progress is let go in on_connected, which sees ST_PAUSED. */
+    if (MQTTAsync_isConnected(in->client))
+        disconnect_now(in);
+}
+
+void ingest_resume(struct ingest *in)
+{
+    int expected = ST_PAUSED;
+    if (!atomic_compare_exchange_strong(&in->state, &expected, ST_IDLE))
+        return;
+    in->backoff_s = in->cfg->mqtt.reconnect_min_s;
+    in->next_attempt_ms = 0;
+}
+
+bool ingest_paused(const struct ingest *in)
+{
+    return atomic_load(&((struct ingest *)in)->state) == ST_PAUSED;
 }
 
 void ingest_free(struct ingest *in)

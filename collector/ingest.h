@@ -38,6 +38,20 @@ void ingest_free(struct ingest *in);
 void ingest_tick(struct ingest *in);
 /* Disconnects and stops reconnecting, so that no new message arrives. */
 void ingest_stop(struct ingest *in);
+/*
+ * Backpressure for a full write-ahead log. Paho cannot stop reading a socket,
+ * so pausing disconnects cleanly (the persistent session stays: the broker
+ * keeps the subscriptions and queues QoS 1 messages for us) and keeps
+ * ingest_tick() from reconnecting until ingest_resume(). Messages Paho had
+ * already received are still offered to on_message after the resume (they
+ * stay in its queue, and in its persistence directory). Does nothing after
+ * ingest_stop(); pausing twice is harmless. Call from the thread that calls
+ * ingest_tick().
+ */
+void ingest_pause(struct ingest *in);
+/* Ends a pause: the next ingest_tick() connects at once. */
+void ingest_resume(struct ingest *in);
+bool ingest_paused(const struct ingest *in);
 bool ingest_connected(const struct ingest *in);
 /* Milliseconds since the epoch, the clock used for recv_ms. */
 int64_t ingest_now_ms(void);

@@ -165,3 +165,13 @@ int metrics_render(struct buf *out)
                         cum, (double)atomic_load(&latency_sum_us) / 1e6, cum);
     return rc;
 }
+
+void metrics_render_gauge(struct buf *out, const char *name, const char *help, double v)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
+}
+
+void metrics_render_counter(struct buf *out, const char *name, const char *help, uint64_t v)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name, help, name, name, v);
+}

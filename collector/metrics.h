@@ -47,6 +47,10 @@ uint64_t metrics_write_status_count(int status);
 void metrics_batch_latency(double seconds);
 /* Appends the Prometheus text exposition. 0 or the buf error. */
 int metrics_render(struct buf *out);
+/* Appends one gauge or counter with its HELP and TYPE lines, for values that
+ * live in other modules (WAL, pipeline) and are read at render time. */
+void metrics_render_gauge(struct buf *out, const char *name, const char *help, double v);
+void metrics_render_counter(struct buf *out, const char *name, const char *help, uint64_t v);
 /* Zeroes everything (tests). */
 void metrics_reset(void);
 

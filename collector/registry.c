@@ -9,6 +9,7 @@
  */
 #include "registry.h"
 #include "registry_field.h"
+#include "registry_impl.h"
 #include "utf8.h"
 
 #include <csv.h>
@@ -24,7 +25,6 @@
 
 #define MAX_FILE_BYTES ((size_t)1 << 30)
 #define MAX_COLUMNS 1024
-#define BLOCK_BYTES ((size_t)256 * 1024)
 #define MAX_INTERNED 64
 /* libcsv's parser state between rows (ROW_NOT_BEGUN in libcsv.c). */
 #define CSV_STATE_ROW_NOT_BEGUN 0
@@ -51,30 +51,12 @@ static const char *const col_names[C__COUNT] = {
 static const bool col_required[C__COUNT] = {
     [C_ASSET_ID] = true, [C_CATEGORY] = true, [C_STATUS] = true};
 
-struct block {
-    struct block *next;
-    size_t used, size;
-    char data[];
-};
-
-struct slot {
-    uint32_t hash;
-    uint32_t idx1; /* asset index + 1; 0 is an empty slot */
-};
-
-struct registry {
-    struct asset *assets;
-    size_t n;
-    struct slot *by_device, *by_asset;
-    size_t mask; /* both tables have mask + 1 slots */
-    struct block *blocks;
-};
-
 struct loader {
     const char *file;
     struct buf *errors;
     int nerrors;
     struct buf line; /* one error line, appended whole so a full `errors` never cuts one */
+    struct buf msg;  /* what a value check says, before it is known to be an error */
     bool (*known)(const char *name);
     struct registry *r;
     struct csv_parser p;
@@ -115,6 +97,23 @@ static void done(struct loader *L)
     }
 }
 
+/* Scratch for a check's message; building "FILE:LINE: COLUMN: " for every value would cost
+ * a printf per field. */
+static struct buf *scratch(struct loader *L)
+{
+    buf_reset(&L->msg);
+    return &L->msg;
+}
+
+/* Reports what a check wrote into scratch() as the error of column c. */
+static void fail_msg(struct loader *L, const char *column)
+{
+    struct buf *b = problem(L, L->row_line, column);
+    if (L->msg.data)
+        buf_append(b, L->msg.data, L->msg.len);
+    done(L);
+}
+
 static void fail(struct loader *L, size_t line, const char *column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void fail(struct loader *L, size_t line, const char *column, const char *fmt, ...)
@@ -129,93 +128,16 @@ static void fail(struct loader *L, size_t line, const char *column, const char *
 
 /* ---------------------------------------------------------------- arena */
 
-static const char *arena_dup(struct registry *r, const char *s, size_t len)
-{
-    if (len == 0)
-        return "";
-    struct block *b = r->blocks;
-    if (!b || b->size - b->used < len + 1) {
-        size_t size = len + 1 > BLOCK_BYTES ? len + 1 : BLOCK_BYTES;
-        struct block *nb = malloc(sizeof *nb + size);
-        if (!nb)
-            return NULL;
-        nb->used = 0;
-        nb->size = size;
-        /* a big string gets a block of its own behind the current one, which stays in use */
-        if (b && len + 1 > BLOCK_BYTES) {
-            nb->next = b->next;
-            b->next = nb;
-        } else {
-            nb->next = b;
-            r->blocks = nb;
-        }
-        b = nb;
-    }
-    char *p = b->data + b->used;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    b->used += len + 1;
-    return p;
-}
-
 /* Categories and districts repeat on every row: store each distinct one once. */
 static const char *intern(struct loader *L, const char *s, size_t len)
 {
     for (size_t i = 0; i < L->ninterned; i++)
         if (strlen(L->interned[i]) == len && memcmp(L->interned[i], s, len) == 0)
             return L->interned[i];
-    const char *p = arena_dup(L->r, s, len);
+    const char *p = registry_arena_dup(L->r, s, len);
     if (p && len && L->ninterned < MAX_INTERNED)
         L->interned[L->ninterned++] = p;
     return p;
-}
-
-/* ---------------------------------------------------------------- index */
-
-static uint32_t hash_bytes(const char *s, size_t len)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
-    }
-    return h;
-}
-
-/* True when the NUL-terminated `stored` is exactly s[0..len). */
-static bool slice_eq(const char *stored, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (stored[i] == '\0' || stored[i] != s[i])
-            return false;
-    return stored[len] == '\0';
-}
-
-static const char *key_of(const struct asset *a, bool device)
-{
-    return device ? a->device_id : a->asset_id;
-}
-
-/* The index of the asset keyed s[0..len), or -1. */
-static long index_find(const struct registry *r, bool device, const char *s, size_t len, uint32_t h)
-{
-    const struct slot *t = device ? r->by_device : r->by_asset;
-    for (size_t i = h & r->mask;; i = (i + 1) & r->mask) {
-        if (t[i].idx1 == 0)
-            return -1;
-        if (t[i].hash == h && slice_eq(key_of(&r->assets[t[i].idx1 - 1], device), s, len))
-            return (long)t[i].idx1 - 1;
-    }
-}
-
-static void index_put(struct registry *r, bool device, uint32_t h, size_t idx)
-{
-    struct slot *t = device ? r->by_device : r->by_asset;
-    size_t i = h & r->mask;
-    while (t[i].idx1 != 0)
-        i = (i + 1) & r->mask;
-    t[i].hash = h;
-    t[i].idx1 = (uint32_t)idx + 1;
 }
 
 /* ---------------------------------------------------------------- header */
@@ -293,10 +215,9 @@ static void row_field(struct loader *L, const char *s, size_t len)
 
 static bool check_id(struct loader *L, int c)
 {
-    struct buf *b = problem(L, L->row_line, col_names[c]);
-    if (registry_field_id(val(L, c), L->len[c], b))
+    if (registry_field_id(val(L, c), L->len[c], scratch(L)))
         return true;
-    done(L);
+    fail_msg(L, col_names[c]);
     return false;
 }
 
@@ -333,9 +254,9 @@ static void check_category(struct loader *L)
 #define CHECK(c, call)                                                                             \
     do {                                                                                           \
         if (!L->bad[c] && L->len[c]) {                                                             \
-            struct buf *b_ = problem(L, L->row_line, col_names[c]);                                \
+            struct buf *b_ = scratch(L);                                                           \
             if (!(call)) {                                                                         \
-                done(L);                                                                           \
+                fail_msg(L, col_names[c]);                                                         \
                 L->bad[c] = true;                                                                  \
             }                                                                                      \
         }                                                                                          \
@@ -371,7 +292,7 @@ static void check_values(struct loader *L, struct asset *a)
 /* Reports a repeated id; true when s is new and may be indexed. */
 static bool check_unique(struct loader *L, bool device, const char *s, size_t len, uint32_t h)
 {
-    long prev = index_find(L->r, device, s, len, h);
+    long prev = registry_index_find(L->r, device, s, len, h);
     if (prev < 0)
         return true;
     const struct asset *o = &L->r->assets[prev];
@@ -411,7 +332,7 @@ static void row_end(struct loader *L)
         fail(L, L->row_line, "asset_id",
              "empty; fix: give every asset a unique id, e.g. 'GGT-WS-0001'");
     else if (!L->bad[C_ASSET_ID] && check_id(L, C_ASSET_ID)) {
-        id_h = hash_bytes(val(L, C_ASSET_ID), L->len[C_ASSET_ID]);
+        id_h = registry_hash(val(L, C_ASSET_ID), L->len[C_ASSET_ID]);
         id_ok = check_unique(L, false, val(L, C_ASSET_ID), L->len[C_ASSET_ID], id_h);
     }
     if (!L->bad[C_CATEGORY] && !L->len[C_CATEGORY])
@@ -421,16 +342,16 @@ static void row_end(struct loader *L)
         check_category(L);
     check_values(L, &a);
     if (!L->bad[C_DEVICE_ID] && L->len[C_DEVICE_ID] && check_id(L, C_DEVICE_ID)) {
-        dev_h = hash_bytes(val(L, C_DEVICE_ID), L->len[C_DEVICE_ID]);
+        dev_h = registry_hash(val(L, C_DEVICE_ID), L->len[C_DEVICE_ID]);
         dev_ok = check_unique(L, true, val(L, C_DEVICE_ID), L->len[C_DEVICE_ID], dev_h);
     }
 
-    a.asset_id = arena_dup(r, val(L, C_ASSET_ID), L->len[C_ASSET_ID]);
-    a.name = arena_dup(r, val(L, C_NAME), L->len[C_NAME]);
+    a.asset_id = registry_arena_dup(r, val(L, C_ASSET_ID), L->len[C_ASSET_ID]);
+    a.name = registry_arena_dup(r, val(L, C_NAME), L->len[C_NAME]);
     a.category = intern(L, val(L, C_CATEGORY), L->len[C_CATEGORY]);
     a.district = intern(L, val(L, C_DISTRICT), L->len[C_DISTRICT]);
-    a.device_id = arena_dup(r, val(L, C_DEVICE_ID), L->len[C_DEVICE_ID]);
-    a.model = arena_dup(r, val(L, C_MODEL), L->len[C_MODEL]);
+    a.device_id = registry_arena_dup(r, val(L, C_DEVICE_ID), L->len[C_DEVICE_ID]);
+    a.model = registry_arena_dup(r, val(L, C_MODEL), L->len[C_MODEL]);
     if (!a.asset_id || !a.name || !a.category || !a.district || !a.device_id || !a.model) {
         L->oom = true;
         return;
@@ -438,9 +359,9 @@ static void row_end(struct loader *L)
     r->assets[idx] = a;
     r->n++;
     if (id_ok)
-        index_put(r, false, id_h, idx);
+        registry_index_put(r, false, id_h, idx);
     if (dev_ok)
-        index_put(r, true, dev_h, idx);
+        registry_index_put(r, true, dev_h, idx);
 }
 
 /* ---------------------------------------------------------------- libcsv callbacks */
@@ -525,12 +446,19 @@ close_fd:
     return rc;
 }
 
-static size_t table_size(size_t rows)
+/*
+ * Length of the physical line at s, its end included: LF, CRLF, or a lone CR
+ * (old Mac Excel), since libcsv ends a row at each of them.
+ */
+static size_t line_len(const char *s, size_t len)
 {
-    size_t n = 16;
-    while (n < rows * 2)
-        n *= 2;
-    return n;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n')
+            return i + 1;
+        if (s[i] == '\r')
+            return i + 1 < len && s[i + 1] == '\n' ? i + 2 : i + 1;
+    }
+    return len;
 }
 
 static void feed(struct loader *L, const char *text, size_t len)
@@ -538,8 +466,7 @@ static void feed(struct loader *L, const char *text, size_t len)
     size_t at = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* Excel's BOM */
     L->lineno = 1;
     while (at < len && !L->oom && !L->stop) {
-        const char *nl = memchr(text + at, '\n', len - at);
-        size_t n = nl ? (size_t)(nl - (text + at)) + 1 : len - at;
+        size_t n = line_len(text + at, len - at);
         if (L->p.pstate == CSV_STATE_ROW_NOT_BEGUN)
             L->pending = L->lineno;
         if (csv_parse(&L->p, text + at, n, on_field, on_row, L) != n)
@@ -578,6 +505,7 @@ struct registry *registry_load(const char *path, bool (*known_category)(const ch
     L->known = known_category;
     L->r = r;
     buf_init(&L->line, 4096);
+    buf_init(&L->msg, 4096);
     buf_init(&L->row, MAX_FILE_BYTES + C__COUNT + 1);
     int rc = read_file(path, &text, &len);
     if (rc) {
@@ -589,16 +517,10 @@ struct registry *registry_load(const char *path, bool (*known_category)(const ch
                             : strerror(-rc));
         goto finish;
     }
-    size_t rows = 1;
-    for (const char *p = memchr(text, '\n', len); p;
-         p = memchr(p + 1, '\n', len - (size_t)(p + 1 - text)))
-        rows++; /* a row spans one line or more: an upper bound */
-    size_t slots = table_size(rows);
-    r->mask = slots - 1;
-    r->assets = malloc(rows * sizeof *r->assets);
-    r->by_device = calloc(slots, sizeof *r->by_device);
-    r->by_asset = calloc(slots, sizeof *r->by_asset);
-    if (!r->assets || !r->by_device || !r->by_asset || csv_init(&L->p, CSV_APPEND_NULL) != 0) {
+    size_t rows = 1; /* a row ends at a line end, so this bounds the number of rows */
+    for (size_t at = 0; at < len; rows++)
+        at += line_len(text + at, len - at);
+    if (registry_reserve(r, rows) != 0 || csv_init(&L->p, CSV_APPEND_NULL) != 0) {
         L->oom = true;
         goto finish;
     }
@@ -613,16 +535,15 @@ finish:
         csv_free(&L->p);
     free(text);
     buf_free(&L->line);
+    buf_free(&L->msg);
     buf_free(&L->row);
     if (nerrors)
         *nerrors = L->nerrors;
     if (L->nerrors) {
         registry_free(r);
         r = NULL;
-    } else if (r->n > 0) {
-        struct asset *fit = realloc(r->assets, r->n * sizeof *r->assets);
-        if (fit)
-            r->assets = fit;
+    } else {
+        registry_shrink(r);
     }
     free(L);
     return r;
@@ -637,60 +558,4 @@ fail_alloc:
     if (nerrors)
         *nerrors = 1;
     return NULL;
-}
-
-void registry_free(struct registry *r)
-{
-    if (!r)
-        return;
-    for (struct block *b = r->blocks, *next; b; b = next) {
-        next = b->next;
-        free(b);
-    }
-    free(r->assets);
-    free(r->by_device);
-    free(r->by_asset);
-    free(r);
-}
-
-const struct asset *registry_find_device(const struct registry *r, const char *dev, size_t len)
-{
-    if (!r || !dev || len == 0 || r->n == 0)
-        return NULL;
-    long i = index_find(r, true, dev, len, hash_bytes(dev, len));
-    return i < 0 ? NULL : &r->assets[i];
-}
-
-const struct asset *registry_find_asset(const struct registry *r, const char *id)
-{
-    if (!r || !id || !*id || r->n == 0)
-        return NULL;
-    size_t len = strlen(id);
-    long i = index_find(r, false, id, len, hash_bytes(id, len));
-    return i < 0 ? NULL : &r->assets[i];
-}
-
-size_t registry_count(const struct registry *r)
-{
-    return r ? r->n : 0;
-}
-
-const struct asset *registry_at(const struct registry *r, size_t i)
-{
-    return r && i < r->n ? &r->assets[i] : NULL;
-}
-
-const char *asset_status_name(enum asset_status s)
-{
-    switch (s) {
-    case ASSET_LEGACY:
-        return "legacy";
-    case ASSET_PLANNED:
-        return "planned";
-    case ASSET_UPGRADED:
-        return "upgraded";
-    case ASSET_RETIRED:
-        return "retired";
-    }
-    return "unknown";
 }

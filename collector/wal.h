@@ -67,10 +67,13 @@ struct wal_stats {
     int64_t fsync_max_us;      /* longest since open */
     uint64_t replayed_at_open; /* records pending when the log was opened */
     int64_t corrupt_bytes;     /* bytes skipped (and truncated away) at open or while reading */
-    uint64_t records_dropped;  /* by wal_drop_oldest() */
-    uint64_t last_seq;         /* highest sequence number handed out */
-    uint64_t committed_seq;    /* the commit point */
-    int io_error;              /* 1 while writes fail (appends return -EIO) */
+    uint64_t records_dropped;  /* uncommitted records deleted by wal_drop_oldest() */
+    uint64_t records_dropped_unread; /* of those, the ones wal_read() had not handed out: the
+                                        rest may still be in the reader's hands (a batch
+                                        waiting for the database) and be delivered */
+    uint64_t last_seq;               /* highest sequence number handed out */
+    uint64_t committed_seq;          /* the commit point */
+    int io_error;                    /* 1 while writes fail (appends return -EIO) */
 };
 
 /* Sampling stride of the oldest-pending estimate (see wal_stats.oldest_pending_ms). */
@@ -141,7 +144,9 @@ int wal_commit(struct wal *w, uint64_t seq);
  * Drop-oldest policy for a full log: deletes the oldest segment (never the
  * active one), moves the commit point past it and sets *dropped to how many
  * uncommitted records it held (dropped may be NULL). The reader skips them
- * even if it was in the middle of that segment. Returns 0, -ENOENT when only
+ * even if it was in the middle of that segment. Records it had already read
+ * count as dropped (the log no longer holds them) but not as
+ * records_dropped_unread (see wal_stats). Returns 0, -ENOENT when only
  * the active segment (or nothing) is left, -EIO when the commit point cannot
  * be written (the segment is gone all the same; a restart may replay records
  * of later segments that were committed).

@@ -86,6 +86,11 @@ int wal_drop_oldest(struct wal *w, uint64_t *dropped)
     if (s->last_seq > w->committed_seq) {
         uint64_t from = s->first_seq > w->committed_seq ? s->first_seq : w->committed_seq + 1;
         n = s->last_seq - from + 1;
+        /* Records already handed out may still reach the database from the
+         * reader's memory; the rest are certainly gone. */
+        uint64_t unread_from = w->rd_last_seq >= from ? w->rd_last_seq + 1 : from;
+        if (s->last_seq >= unread_from)
+            w->dropped_unread += s->last_seq - unread_from + 1;
         w->committed_seq = s->last_seq;
         wal_sample_trim(w);
     }
@@ -123,6 +128,7 @@ void wal_stats(struct wal *w, struct wal_stats *s)
     s->replayed_at_open = w->replayed;
     s->corrupt_bytes = w->corrupt_bytes;
     s->records_dropped = w->dropped;
+    s->records_dropped_unread = w->dropped_unread;
     s->last_seq = w->next_seq - 1;
     s->committed_seq = w->committed_seq;
     s->io_error = w->io_error;

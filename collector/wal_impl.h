@@ -83,6 +83,7 @@ struct wal {
 
     int64_t fsync_last_us, fsync_max_us, corrupt_bytes;
     uint64_t replayed, dropped;
+    uint64_t dropped_unread; /* of dropped, those never handed to the reader */
 
     /* Writer thread only. */
     struct wal_iobuf batch; /* swapped with pend under mu */

@@ -150,6 +150,9 @@ static void test_defaults(void **state)
     assert_int_equal(cfg->wal.segment_bytes, 67108864);
     assert_int_equal(cfg->wal.fsync_ms, 100);
     assert_int_equal(cfg->wal.max_bytes, 1073741824);
+    assert_string_equal(cfg->registry.assets, "");
+    assert_int_equal(cfg->registry.unknown_devices, REGISTRY_UNKNOWN_FLAG);
+    assert_int_equal(cfg->wal.full_policy, WAL_FULL_PAUSE);
 }
 
 static void test_values_are_stored(void **state)
@@ -164,7 +167,7 @@ static void test_values_are_stored(void **state)
                           "  \"gzip\": false, \"batch_bytes\": 1024},"
                           " \"http\": {\"listen\": \"\"},"
                           " \"wal\": {\"fsync_ms\": 0, \"segment_bytes\": 65536,"
-                          "  \"max_bytes\": 131072}}"),
+                          "  \"max_bytes\": 131072, \"full_policy\": \"drop_oldest\"}}"),
                      0);
     assert_string_equal(cfg->data_dir, "/srv/ll");
     assert_string_equal(cfg->log_level, "debug");
@@ -289,6 +292,10 @@ static void test_enum(void **state)
                                 "lifeline.json: log.level: 'INFO' is not one of error, warn, "
                                 "info, debug; fix: use error, warn, info or debug (in double "
                                 "quotes, lower case)\n");
+    assert_int_equal(load("{\"wal\": {\"full_policy\": \"drop\"}}"), 1);
+    assert_string_equal(errs(), "lifeline.json: wal.full_policy: 'drop' is not one of pause, "
+                                "drop_oldest; fix: use pause or drop_oldest (in double quotes, "
+                                "lower case)\n");
 }
 
 static void test_topic_filters(void **state)
@@ -584,6 +591,30 @@ static void test_unreadable_file(void **state)
     assert_non_null(strstr(errs(), "cannot read the file: Is a directory"));
 }
 
+static void test_registry_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(load("{\"registry\": {\"assets\": \"/srv/assets.csv\", "
+                          "\"unknown_devices\": \"quarantine\"}}"),
+                     0);
+    assert_string_equal(cfg->registry.assets, "/srv/assets.csv");
+    assert_int_equal(cfg->registry.unknown_devices, REGISTRY_UNKNOWN_QUARANTINE);
+    assert_int_equal(load("{\"registry\": {\"assets\": \"\"}}"), 0); /* "" is no registry */
+    assert_string_equal(cfg->registry.assets, "");
+    assert_int_equal(load("{\"registry\": {\"assets\": \"assets.csv\", "
+                          "\"unknown_devices\": \"drop\"}}"),
+                     2);
+    assert_string_equal(errs(), "lifeline.json: registry.assets: 'assets.csv' is not an absolute "
+                                "path; fix: write the full path, starting with '/'\n"
+                                "lifeline.json: registry.unknown_devices: 'drop' is not one of "
+                                "flag, quarantine; fix: use flag or quarantine (in double quotes, "
+                                "lower case)\n");
+    assert_int_equal(load("{\"registry\": {\"unknown_devices\": \"quarantine\"}}"), 1);
+    assert_string_equal(errs(), "lifeline.json: registry.unknown_devices: 'quarantine' without "
+                                "registry.assets would quarantine every reading; fix: set "
+                                "registry.assets to the asset CSV, or use 'flag'\n");
+}
+
 static void test_example_loads(void **state)
 {
     (void)state;
@@ -595,6 +626,8 @@ static void test_example_loads(void **state)
     assert_int_equal(c->mqtt.ntopics, 4);
     assert_int_equal(c->mqtt.ndecoders, 4);
     assert_string_equal(c->mqtt.client_id, "lifeline-jiuzhou-1");
+    assert_string_equal(c->registry.assets, "");
+    assert_int_equal(c->registry.unknown_devices, REGISTRY_UNKNOWN_FLAG);
     config_free(c);
 }
 
@@ -665,6 +698,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_many_errors_and_cap),
         cmocka_unit_test(test_unreadable_file),
+        cmocka_unit_test(test_registry_keys),
         cmocka_unit_test(test_example_loads),
         cmocka_unit_test(test_reference_matches_docs),
     };

@@ -175,6 +175,23 @@ static void test_bom_and_crlf(void **state)
                                 "2025-06-30\n");
 }
 
+/* Old Mac Excel ends lines with a lone CR; libcsv ends rows there too (found by fuzzing). */
+static void test_cr_line_ends(void **state)
+{
+    (void)state;
+    assert_int_equal(load("asset_id,category,status\rA1,sewage,legacy\rA2,sewage,legacy\r"
+                          "A3,sewage,legacy\rA4,sewage,legacy\rA4,bogus,legacy"),
+                     2);
+    assert_string_equal(errs(), "a.csv:6: asset_id: 'A4' repeats line 5; fix: give each asset "
+                                "its own asset_id, or delete one of the two rows\n"
+                                "a.csv:6: category: 'bogus' is not a known category; fix: use "
+                                "the name of a device category, e.g. water_supply, drainage, "
+                                "sewage, manhole_cover, bridge_tunnel or surveillance\n");
+    assert_int_equal(load("asset_id,category,status\r\r\r\r\r\rA1,sewage,legacy\r"), 0);
+    assert_int_equal(registry_count(reg), 1);
+    assert_int_equal(registry_at(reg, 0)->line, 7);
+}
+
 static void test_every_error(void **state)
 {
     (void)state;
@@ -424,13 +441,10 @@ static void test_hundred_thousand(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_example_loads),
-        cmocka_unit_test(test_quoted_fields_and_lines),
-        cmocka_unit_test(test_bom_and_crlf),
-        cmocka_unit_test(test_every_error),
-        cmocka_unit_test(test_header_and_file_errors),
-        cmocka_unit_test(test_statuses_and_dates),
-        cmocka_unit_test(test_lookups),
+        cmocka_unit_test(test_example_loads),      cmocka_unit_test(test_quoted_fields_and_lines),
+        cmocka_unit_test(test_bom_and_crlf),       cmocka_unit_test(test_cr_line_ends),
+        cmocka_unit_test(test_every_error),        cmocka_unit_test(test_header_and_file_errors),
+        cmocka_unit_test(test_statuses_and_dates), cmocka_unit_test(test_lookups),
         cmocka_unit_test(test_hundred_thousand),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -392,6 +392,7 @@ static void test_enospc_and_drop_oldest(void **state)
     expect_read(w, 8);
     wal_stats(w, &s);
     assert_int_equal(s.records_dropped, 7);
+    assert_int_equal(s.records_dropped_unread, 5); /* 1 and 2 were read: the reader has them */
     assert_int_equal(s.committed_seq, 7);
     assert_int_equal(s.bytes_used, 15 * REC);
     assert_int_equal(s.records_pending, 15);
@@ -407,6 +408,7 @@ static void test_enospc_and_drop_oldest(void **state)
     expect_empty(w);
     wal_stats(w, &s);
     assert_int_equal(s.records_dropped, 21);
+    assert_int_equal(s.records_dropped_unread, 5 + 6 + 7); /* 8 was read */
     assert_int_equal(s.records_pending, 1);
     wal_close(w);
 
