@@ -10,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "knowledge.h"
+#include "sim.h"
 
 static const char usage[] =
     "usage: lifeline <command> [options]\n"
@@ -23,6 +24,8 @@ static const char usage[] =
     "  check -c FILE    validate the configuration, the asset registry and the\n"
     "                   category profiles; prints every problem with its key or file\n"
     "                   and line and the fix and exits 1, or prints a summary and exits 0\n"
+    "  sim -c FILE ...  simulate devices and publish their readings to the broker\n"
+    "                   in FILE (load generator); 'lifeline sim --help' for options\n"
     "  help config      print the reference of every configuration key (Markdown)\n"
     "\n"
     "options:\n"
@@ -119,6 +122,8 @@ int main(int argc, char **argv)
         const char *path = config_arg("run", argc - 1, argv + 1);
         return path ? daemon_run(path) : 2;
     }
+    if (strcmp(cmd, "sim") == 0)
+        return sim_main(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     fprintf(stderr, "lifeline: unknown command '%s'; see 'lifeline --help'\n", cmd);
