@@ -233,7 +233,7 @@ int notify_chat_line(const struct alert_event *ev, enum notify_lang lang, struct
     const struct alert *a = &ev->alert;
     bool zh = lang == NOTIFY_LANG_ZH;
     int rc = chat_tag(ev, lang, out);
-    bool first = true;
+    bool first = zh; /* "【严重】顾官屯镇", but "[critical] 顾官屯镇" */
     char category[sizeof a->category];
     snprintf(category, sizeof category, "%.*s", (int)strnlen(a->category, sizeof a->category),
              a->category);
