@@ -30,7 +30,7 @@
 
 #define TAG "notify"
 #define QUEUE_MAX 4096
-#define STATE_MAX 16384
+#define STATE_MAX 4096
 #define BATCH_MAX 256             /* events taken from the ring per round */
 #define MQTT_RETRY_MS 1000        /* while the broker is away */
 #define INFLUX_BUF_MAX (4u << 20) /* line protocol waiting for the database */
