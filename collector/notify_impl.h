@@ -30,7 +30,8 @@ int notify_topic(const struct alert *a, struct buf *out);
 /*
  * Appends the JSON of one event: every struct alert field plus "transition";
  * times as ISO 8601 UTC strings, 0 as null; value and threshold as the
- * shortest round-trip number, NaN as null; empty field and acked_by as null.
+ * shortest round-trip number, NaN as null; text fields as they are ("" when
+ * empty).
  * 0 or the buf error.
  */
 int notify_json_event(const struct alert_event *ev, struct buf *out);
