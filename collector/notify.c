@@ -405,8 +405,11 @@ static struct notify *create(const struct config *cfg, notify_publish_fn publish
         if (!(n->wh = webhook_new(&wo)))
             goto fail;
     }
-    if (cfg->notify.influx && !(n->db = influx_new(cfg, NULL)))
-        goto fail;
+    if (cfg->notify.influx) {
+        if (!(n->db = influx_new(cfg, NULL)))
+            goto fail;
+        influx_set_quiet(n->db, true);
+    }
     return n;
 fail:
     log_error(TAG, "cannot set up notifications");
