@@ -417,8 +417,10 @@ const struct config_entry config_table[] = {
         "Size at which the write-ahead log starts a new segment file; a segment is deleted "
         "once every reading in it is stored or quarantined."),
     INT("wal.fsync_ms", wal.fsync_ms, 100, 0, 10000, NULL,
-        "Group commit: appended records reach the disk within this many milliseconds, which "
-        "bounds what a power loss can take. 0 fsyncs every record (slow)."),
+        "Group commit: every reading is written to its WAL segment (the kernel's page cache) "
+        "before the MQTT callback returns, so a crash or SIGKILL of the daemon loses none; "
+        "fdatasync follows within this many milliseconds, which bounds what a power loss or "
+        "kernel crash can take. 0 fdatasyncs every record before the callback returns (slow)."),
     I64("wal.max_bytes", wal.max_bytes, 1073741824, 131072, INT64_C(1) << 50,
         "at least 2 × wal.segment_bytes",
         "Disk space the write-ahead log may use; size it for the longest database outage to "
