@@ -100,6 +100,12 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
             rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
         if (rc == 0)
             return 0;
+        if (rc == -EINPROGRESS) {
+            /* Taken: the wal holds it in memory and writes it when the disk
+             * lets it; offering it again would store it twice. */
+            log_refused(d, -EIO, topic, ingest_now_ms());
+            return 0;
+        }
         log_refused(d, rc, topic, ingest_now_ms());
         if ((rc != -ENOSPC && rc != -EIO) || atomic_load(&d->stopping))
             return rc;
