@@ -12,7 +12,6 @@
 #include "knowledge.h"
 #include "log.h"
 #include "report_run.h"
-#include "timestamp.h"
 
 static const char usage[] =
     "usage: lifeline report -c FILE [options]\n"
@@ -33,17 +32,6 @@ static const char usage[] =
     "  -h, --help         show this help\n"
     "\n"
     "Figures and formats: docs/reports.md.\n";
-
-/* A date (its start, or with end_of_day its end) or an RFC 3339 time. 0 or -EINVAL. */
-static int parse_time(const char *s, bool end_of_day, int64_t *ms)
-{
-    int32_t day;
-    if (coverage_parse_date(s, &day) == 0) {
-        *ms = ((int64_t)day + (end_of_day ? 1 : 0)) * COV_DAY_MS - COV_TZ_OFFSET_MS;
-        return 0;
-    }
-    return ts_parse_iso8601(s, strlen(s), ms);
-}
 
 int report_main(int argc, char **argv)
 {
@@ -95,12 +83,12 @@ int report_main(int argc, char **argv)
         return 2;
     }
     int64_t now = report_now_ms(), to = now, from;
-    if (to_s && parse_time(to_s, true, &to) != 0) {
+    if (to_s && report_parse_time(to_s, true, &to) != 0) {
         fprintf(stderr, "lifeline report: --to '%s': write YYYY-MM-DD or an RFC 3339 time\n", to_s);
         return 2;
     }
     from = to - 7 * COV_DAY_MS;
-    if (from_s && parse_time(from_s, false, &from) != 0) {
+    if (from_s && report_parse_time(from_s, false, &from) != 0) {
         fprintf(stderr, "lifeline report: --from '%s': write YYYY-MM-DD or an RFC 3339 time\n",
                 from_s);
         return 2;

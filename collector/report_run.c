@@ -10,6 +10,7 @@
 
 #include "coverage_query.h"
 #include "influx.h"
+#include "timestamp.h"
 
 int64_t report_now_ms(void)
 {
@@ -79,4 +80,14 @@ out:
     cov_counts_free(counts);
     influx_free(db);
     return rc;
+}
+
+int report_parse_time(const char *s, bool end_of_day, int64_t *ms)
+{
+    int32_t day;
+    if (coverage_parse_date(s, &day) == 0) {
+        *ms = ((int64_t)day + (end_of_day ? 1 : 0)) * COV_DAY_MS - COV_TZ_OFFSET_MS;
+        return 0;
+    }
+    return ts_parse_iso8601(s, strlen(s), ms);
 }

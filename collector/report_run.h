@@ -7,6 +7,7 @@
 #ifndef LIFELINE_REPORT_RUN_H
 #define LIFELINE_REPORT_RUN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,11 @@ int report_generate(const struct config *cfg, const struct knowledge *k, int64_t
                     int64_t to_ms, int64_t now_ms, enum report_format f, enum report_lang lang,
                     struct buf *out, char *err, size_t errsz);
 
+/*
+ * Parses a report time: YYYY-MM-DD (China time; its 00:00, or with
+ * end_of_day the next day's 00:00) or RFC 3339 with an offset. 0 or -EINVAL.
+ */
+int report_parse_time(const char *s, bool end_of_day, int64_t *ms);
 /* Wall clock in epoch milliseconds. */
 int64_t report_now_ms(void);
 
