@@ -178,13 +178,12 @@ static void write_daily(struct report_server *s, int32_t day)
         buf_init(&b, 256u * 1024 * 1024);
         char err[512];
         int rc = generate(s, to - 7 * COV_DAY_MS, to, fmts[i], lang, &b, err, sizeof err);
-        if (rc == 0)
-            rc = write_file(path, &b);
+        if (rc == 0 && (rc = write_file(path, &b)) != 0)
+            snprintf(err, sizeof err, "%s", strerror(-rc));
         if (rc == 0)
             log_info(TAG, "daily report written path=%s", path);
         else
-            log_error(TAG, "daily report failed path=%s error=\"%s\"", path,
-                      err);
+            log_error(TAG, "daily report failed path=%s error=\"%s\"", path, err);
         buf_free(&b);
     }
 }
