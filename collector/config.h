@@ -16,6 +16,7 @@
 
 #define CONFIG_MAX_TOPICS 32
 #define CONFIG_MAX_WEBHOOKS 8
+#define CONFIG_MAX_TARGETS 32
 
 enum influx_api { INFLUX_API_V1, INFLUX_API_V2 };
 /* What validation does with a field its category profile does not know. */
@@ -101,6 +102,17 @@ struct config {
         int max_future_s;
         int duplicate_window_s; /* 0: off */
     } validate;
+
+    struct {
+        char *lang;        /* "zh" or "en" */
+        int target_pct;    /* default target, percent of assets */
+        char *target_date; /* YYYY-MM-DD */
+        char *targets[CONFIG_MAX_TARGETS]; /* "CATEGORY=PCT[@YYYY-MM-DD]" */
+        size_t ntargets;
+        int effective_pct;  /* completeness an upgraded asset needs to count as effective */
+        int offline_misses; /* report intervals without a reading before "offline" */
+        bool daily;         /* the daemon writes <data_dir>/reports/ once a day */
+    } report;
 
     struct {
         int64_t segment_bytes;

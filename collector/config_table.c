@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "config_table.h"
+#include "coverage.h"
 #include "dispatch.h"
 #include "numparse.h"
 #include "webhook.h"
@@ -251,6 +252,28 @@ static bool check_webhook(const char *v, struct buf *msg)
 
 static const char *const no_webhooks[] = {NULL};
 static const char *const notify_langs[] = {"zh", "en", NULL}; /* order of enum notify_lang */
+static const char *const report_langs[] = {"zh", "en", NULL};
+static const char *const no_strings[] = {NULL};
+
+static bool check_date(const char *v, struct buf *msg)
+{
+    int32_t d;
+    if (coverage_parse_date(v, &d) == 0)
+        return true;
+    config_put_quoted(msg, v);
+    buf_puts(msg, " is not a date; fix: write YYYY-MM-DD, e.g. '2026-12-31'");
+    return false;
+}
+
+static bool check_target(const char *v, struct buf *msg)
+{
+    struct cov_target_spec t;
+    char why[256];
+    if (coverage_parse_target(v, 0, &t, why, sizeof why) == 0)
+        return true;
+    buf_puts(msg, why);
+    return false;
+}
 
 /* clang-format off */
 #define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
@@ -413,6 +436,30 @@ const struct config_entry config_table[] = {
         "ago, but with other values, is refused with reason `duplicate` (it would silently "
         "overwrite the first). An identical redelivery is stored again, harmlessly. 0 turns "
         "the check off."),
+    ENUM("report.lang", report.lang, "zh", report_langs, CF_ENUM_NAME,
+         "Language of `lifeline report` (unless --lang says otherwise), of `GET /report` "
+         "(unless ?lang=) and of the daily report: `zh` Chinese, `en` English."),
+    INT("report.target_pct", report.target_pct, 80, 0, 100, NULL,
+        "Upgrade target: percent of a category's assets (retired excluded) to be upgraded by "
+        "report.target_date, for every category report.targets does not name."),
+    STR("report.target_date", report.target_date, "2026-12-31", CF_NONEMPTY, check_date, "`YYYY-MM-DD`",
+        "Date by which report.target_pct is to be reached."),
+    {"report.targets", CT_STRLIST, OFF(report.targets), OFF(report.ntargets), NULL, 0, 0,
+     CONFIG_MAX_TARGETS, no_strings, 0, check_target, "`CATEGORY=PERCENT[@YYYY-MM-DD]`",
+     "Per-category targets that override report.target_pct (and report.target_date when a "
+     "date is given), e.g. `[\"manhole_cover=90@2026-06-30\", \"sewage=100\"]`."},
+    INT("report.effective_pct", report.effective_pct, 90, 1, 100, NULL,
+        "An upgraded asset counts towards effective coverage when the readings stored over the "
+        "report period reach this percent of those its report interval makes due."),
+    INT("report.offline_misses", report.offline_misses, 3, 1, 1000, NULL,
+        "An upgraded asset is online when its last reading is younger than this many report "
+        "intervals (its report_interval_s, else its category's)."),
+    BOOL("report.daily", report.daily, 0,
+         "The daemon writes the HTML and JSON report of the last 7 days to "
+         "`<data_dir>/reports/coverage-YYYY-MM-DD.{html,json}` once a day, after midnight "
+         "China time (and at start when today's is missing). Off by default: InfluxDB is "
+         "queried for it."),
+
     I64("wal.segment_bytes", wal.segment_bytes, 67108864, 65536, 1073741824, NULL,
         "Size at which the write-ahead log starts a new segment file; a segment is deleted "
         "once every reading in it is stored or quarantined."),

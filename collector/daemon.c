@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "pipeline.h"
 #include "quarantine.h"
+#include "report_server.h"
 #include "wal.h"
 
 /* How long SIGTERM waits for the database to take what is pending. */
@@ -43,6 +44,7 @@ struct daemon {
     struct ingest *in;
     struct httpd *http;
     struct notify *notify;
+    struct report_server *reports;
     atomic_int_least64_t last_full_log_ms;
     atomic_uint_least64_t reload_failures;
     atomic_bool stopping;         /* the MQTT thread stops waiting for room */
@@ -299,6 +301,8 @@ static void reload(struct daemon *d)
     log_info("daemon", "reload loaded assets=%zu categories=%zu",
              k->registry ? registry_count(k->registry) : 0, profile_set_count(k->profiles));
     pipeline_set_knowledge(d->pipe, k);
+    if (d->reports)
+        report_server_reload(d->reports);
 }
 
 static int make_dirs(const char *path)
@@ -372,6 +376,13 @@ static int open_parts(struct daemon *d)
             return -ENOMEM;
         httpd_route(d->http, "GET", "/healthz", health, d);
         httpd_route(d->http, "GET", "/metrics", render_metrics, d);
+    }
+    if (d->http || c->report.daily) {
+        d->reports = report_server_new(c, d->http);
+        if (!d->reports)
+            return -EINVAL;
+    }
+    if (d->http) {
         rc = httpd_start(d->http);
         if (rc)
             return rc;
@@ -383,6 +394,7 @@ static void close_parts(struct daemon *d)
 {
     httpd_stop(d->http);
     notify_free(d->notify); /* before ingest: its last publishes need the client */
+    report_server_free(d->reports);
     ingest_free(d->in);
     pipeline_free(d->pipe);
     influx_free(d->db);

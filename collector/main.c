@@ -10,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "knowledge.h"
+#include "report_cli.h"
 #include "sim.h"
 
 static const char usage[] =
@@ -24,6 +25,8 @@ static const char usage[] =
     "  check -c FILE    validate the configuration, the asset registry and the\n"
     "                   category profiles; prints every problem with its key or file\n"
     "                   and line and the fix and exits 1, or prints a summary and exits 0\n"
+    "  report -c FILE   upgrade coverage report (HTML, CSV, JSON, Markdown; Chinese\n"
+    "                   or English); 'lifeline report --help' for options\n"
     "  sim -c FILE ...  simulate devices and publish their readings to the broker\n"
     "                   in FILE (load generator); 'lifeline sim --help' for options\n"
     "  help config      print the reference of every configuration key (Markdown)\n"
@@ -124,6 +127,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "sim") == 0)
         return sim_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return report_main(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
     fprintf(stderr, "lifeline: unknown command '%s'; see 'lifeline --help'\n", cmd);
