@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "alert_engine.h"
+#include "alert_http.h"
 #include "config.h"
 #include "httpd.h"
 #include "influx.h"
@@ -18,6 +20,7 @@
 #include "knowledge.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "quarantine.h"
 #include "wal.h"
@@ -41,6 +44,8 @@ struct daemon {
     struct pipeline *pipe;
     struct ingest *in;
     struct httpd *http;
+    struct notify *notify;
+    struct alert_engine *alerts; /* NULL when alerts.enabled is false */
     atomic_int_least64_t last_full_log_ms;
     atomic_uint_least64_t reload_failures;
     atomic_bool stopping;         /* the MQTT thread stops waiting for room */
@@ -247,6 +252,18 @@ static void render_metrics(void *ctx, const struct httpd_request *req, struct ht
     render_knowledge(d, body);
 }
 
+/* The broker link and the pipeline's lag, for the alert engine's offline judgments. */
+static void tell_alerts(struct daemon *d)
+{
+    if (!d->alerts)
+        return;
+    struct wal_stats ws;
+    wal_stats(d->wal, &ws);
+    int64_t now = ingest_now_ms();
+    int64_t lag = ws.oldest_pending_ms && now > ws.oldest_pending_ms ? now - ws.oldest_pending_ms : 0;
+    alert_engine_set_link(d->alerts, ingest_connected(d->in) && !ingest_paused(d->in), lag, now);
+}
+
 /* Loads profiles and registry; logs every problem. NULL on error. */
 static struct knowledge *load_knowledge(const struct config *c)
 {
@@ -267,6 +284,68 @@ static struct knowledge *load_knowledge(const struct config *c)
     return k;
 }
 
+/* Loads alerts.rules_file (NULL and *ok when unset); logs every problem. */
+static struct alert_rules *load_rules(const struct config *c, bool *ok)
+{
+    *ok = true;
+    if (!c->alerts.rules_file)
+        return NULL;
+    struct buf errors;
+    buf_init(&errors, 1 << 20);
+    int n = 0;
+    struct alert_rules *r = alert_rules_load(c->alerts.rules_file, &errors, &n);
+    if (!r) {
+        const char *line = errors.data;
+        while (line && *line) {
+            size_t len = strcspn(line, "\n");
+            log_error("daemon", "%.*s", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
+        log_error("daemon", "alert rules unusable errors=%d", n);
+        *ok = false;
+    }
+    buf_free(&errors);
+    return r;
+}
+
+static void alert_sink(void *ctx, const struct alert_event *ev)
+{
+    notify_submit(ctx, ev);
+}
+
+static int open_alerts(struct daemon *d)
+{
+    const struct config *c = d->cfg;
+    if (!c->alerts.enabled)
+        return 0;
+    bool ok;
+    struct alert_rules *ops = load_rules(c, &ok);
+    if (!ok)
+        return -EINVAL;
+    /* The engine keeps its own copy of the knowledge: the pipeline frees its
+     * copy whenever it adopts a reload, on its own thread. */
+    struct knowledge *k = load_knowledge(c);
+    d->notify = notify_new(c, NULL, NULL);
+    if (!k || !d->notify) {
+        knowledge_free(k);
+        alert_rules_free(ops);
+        return -EINVAL;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/alerts.db", c->data_dir);
+    struct alert_engine_opts o;
+    alert_engine_opts_from_config(c, &o);
+    o.store_path = path;
+    d->alerts = alert_engine_new(&o, k, ops, alert_sink, d->notify, ingest_now_ms());
+    if (!d->alerts) {
+        knowledge_free(k);
+        alert_rules_free(ops);
+        return -EIO;
+    }
+    pipeline_set_alerts(d->pipe, d->alerts);
+    return 0;
+}
+
 static void reload(struct daemon *d)
 {
     struct knowledge *k = load_knowledge(d->cfg);
@@ -274,6 +353,20 @@ static void reload(struct daemon *d)
         atomic_fetch_add(&d->reload_failures, 1);
         log_error("daemon", "reload refused: keeping the registry and profiles in use");
         return;
+    }
+    if (d->alerts) {
+        bool ok;
+        struct alert_rules *ops = load_rules(d->cfg, &ok);
+        struct knowledge *k2 = ok ? load_knowledge(d->cfg) : NULL;
+        if (!ok || !k2) {
+            alert_rules_free(ops);
+            knowledge_free(k);
+            atomic_fetch_add(&d->reload_failures, 1);
+            log_error("daemon", "reload refused: keeping the alert rules, registry and profiles "
+                                "in use");
+            return;
+        }
+        alert_engine_reload(d->alerts, k2, ops, ingest_now_ms());
     }
     log_info("daemon", "reload loaded assets=%zu categories=%zu",
              k->registry ? registry_count(k->registry) : 0, profile_set_count(k->profiles));
@@ -339,6 +432,9 @@ static int open_parts(struct daemon *d)
         knowledge_free(k);
         return -EIO;
     }
+    rc = open_alerts(d);
+    if (rc)
+        return rc;
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
@@ -348,6 +444,8 @@ static int open_parts(struct daemon *d)
             return -ENOMEM;
         httpd_route(d->http, "GET", "/healthz", health, d);
         httpd_route(d->http, "GET", "/metrics", render_metrics, d);
+        if (d->alerts)
+            alert_http_register(d->http, d->alerts, c->http.token);
         rc = httpd_start(d->http);
         if (rc)
             return rc;
@@ -360,6 +458,8 @@ static void close_parts(struct daemon *d)
     httpd_stop(d->http);
     ingest_free(d->in);
     pipeline_free(d->pipe);
+    alert_engine_free(d->alerts);
+    notify_free(d->notify);
     influx_free(d->db);
     wal_close(d->wal);
     quarantine_close(d->q);
@@ -404,10 +504,13 @@ int daemon_run(const char *config_path)
              (unsigned long long)ws.records_pending);
     if (pipeline_start(d.pipe) != 0)
         goto out;
+    if (d.alerts && alert_engine_start(d.alerts) != 0)
+        goto out;
 
     for (;;) {
         check_intake(&d);
         ingest_tick(d.in);
+        tell_alerts(&d);
         struct timespec tick = {0, 100 * 1000000L};
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
