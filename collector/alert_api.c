@@ -76,7 +76,7 @@ int alert_engine_list_json(struct alert_engine *e, const struct alert_filter *f,
         if (!alert_fsm_visible(e->slots[i]) || !match(f->state, alert_state_name(a->state)) ||
             !match(f->severity, alert_severity_name(a->severity)) ||
             !match(f->district, a->district) || !match(f->category, a->category) ||
-            !match(f->device, a->device))
+            !match(f->device, a->device) || !match(f->rule, a->rule))
             continue;
         if (n++)
             rc = buf_putc(out, ',');

@@ -113,7 +113,7 @@ int alert_engine_ack(struct alert_engine *e, uint64_t id, const char *by, int64_
 
 /* Filters for listing; NULL or "" matches everything. */
 struct alert_filter {
-    const char *state, *severity, *district, *category, *device;
+    const char *state, *severity, *district, *category, *device, *rule;
 };
 /*
  * Appends {"alerts": [...], "count": N} (ordered by id) to out. 0, a buf

@@ -48,7 +48,7 @@ static void list(void *ctx, const struct httpd_request *req, struct httpd_respon
     struct api *api = ctx;
     struct alert_filter f = {httpd_query(req, "state"), httpd_query(req, "severity"),
                              httpd_query(req, "district"), httpd_query(req, "category"),
-                             httpd_query(req, "device")};
+                             httpd_query(req, "device"), httpd_query(req, "rule")};
     int rc = alert_engine_list_json(api->e, &f, &res->body);
     if (rc == -EINVAL) {
         buf_reset(&res->body);

@@ -1,7 +1,7 @@
 /*
  * alert_http: the alert API on the daemon's HTTP server.
  *
- *   GET  /api/v1/alerts?state=&severity=&district=&category=&device=
+ *   GET  /api/v1/alerts?state=&severity=&district=&category=&device=&rule=
  *        200 {"alerts": [...], "count": N}; 400 for an unknown state or severity
  *   POST /api/v1/alerts/{id}/ack   Authorization: Bearer TOKEN, body {"by": "name"} (optional)
  *        200 {"ok": true, "id": ID}; 401 without a bearer token; 403 with a wrong one (or when no
