@@ -46,9 +46,9 @@ static void error(struct httpd_response *res, int status, const char *msg)
 static void list(void *ctx, const struct httpd_request *req, struct httpd_response *res)
 {
     struct api *api = ctx;
-    struct alert_filter f = {httpd_query(req, "state"), httpd_query(req, "severity"),
+    struct alert_filter f = {httpd_query(req, "state"),    httpd_query(req, "severity"),
                              httpd_query(req, "district"), httpd_query(req, "category"),
-                             httpd_query(req, "device"), httpd_query(req, "rule")};
+                             httpd_query(req, "device"),   httpd_query(req, "rule")};
     int rc = alert_engine_list_json(api->e, &f, &res->body);
     if (rc == -EINVAL) {
         buf_reset(&res->body);

@@ -260,7 +260,8 @@ static void tell_alerts(struct daemon *d)
     struct wal_stats ws;
     wal_stats(d->wal, &ws);
     int64_t now = ingest_now_ms();
-    int64_t lag = ws.oldest_pending_ms && now > ws.oldest_pending_ms ? now - ws.oldest_pending_ms : 0;
+    int64_t lag =
+        ws.oldest_pending_ms && now > ws.oldest_pending_ms ? now - ws.oldest_pending_ms : 0;
     alert_engine_set_link(d->alerts, ingest_connected(d->in) && !ingest_paused(d->in), lag, now);
 }
 

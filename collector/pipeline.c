@@ -351,7 +351,7 @@ static int process(struct pipeline *p, const struct wal_record *rec)
         metrics_add(C_READINGS_ACCEPTED, 1);
         validate_remember(p->validator, &res, now);
         if (p->alerts) {
-            struct alert_subject as = {who.device, who.device_len, pt.meas, pt.meas_len,
+            struct alert_subject as = {who.device, who.device_len,   pt.meas, pt.meas_len,
                                        dis,        dis ? dis_len : 0};
             alert_engine_observe(p->alerts, &as, &p->r, rec->recv_ms);
         }

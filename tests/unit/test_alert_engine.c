@@ -105,8 +105,7 @@ static struct alert_rules *rules(const char *text)
     return r;
 }
 
-static struct alert_engine *engine(struct alert_engine_opts o, struct alert_rules *ops,
-                                   int64_t now)
+static struct alert_engine *engine(struct alert_engine_opts o, struct alert_rules *ops, int64_t now)
 {
     struct alert_engine *e = alert_engine_new(&o, knowledge(registry_csv), ops, sink, NULL, now);
     assert_non_null(e);
