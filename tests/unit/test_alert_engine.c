@@ -155,6 +155,10 @@ static const char hyst_rule[] =
     " \"threshold\": 0.2, \"clear\": 0.25, \"hold_s\": 60, \"severity\": \"critical\","
     " \"category\": \"water_supply\", \"district\": [\"九州街道\"]}]}";
 
+static const char hyst_rule_warning[] =
+    "{\"rules\": [{\"name\": \"outlet_low\", \"field\": \"pressure_out\", \"comparison\": \"<\","
+    " \"threshold\": 0.2, \"clear\": 0.25, \"hold_s\": 60, \"severity\": \"warning\"}]}";
+
 static void test_hold_and_hysteresis(void **state)
 {
     (void)state;
@@ -544,6 +548,28 @@ static void test_example_rules_file(void **state)
     buf_free(&err);
 }
 
+static void test_reload(void **state)
+{
+    (void)state;
+    struct alert_engine_opts o = opts();
+    o.offline_misses = 1000000;
+    struct alert_engine *e = engine(o, rules(hyst_rule), T0);
+    pressure(e, 0.1, T0);
+    alert_engine_tick(e, T0 + 60000);
+    assert_string_equal(trace(),
+                        "fired:threshold:pressure_out_low:ws-1 fired:rule:outlet_low:ws-1 ");
+    /* the rule's severity changes: updated in place */
+    alert_engine_reload(e, NULL, rules(hyst_rule_warning), T0 + 61000);
+    assert_string_equal(trace(), "updated:rule:outlet_low:ws-1 ");
+    struct alert a;
+    assert_true(alert_engine_get(e, "ws-1", "rule:outlet_low", &a));
+    assert_string_equal(alert_severity_name(a.severity), "warning");
+    /* the rule is gone: its alert resolves */
+    alert_engine_reload(e, NULL, rules("{\"rules\": []}"), T0 + 62000);
+    assert_string_equal(trace(), "resolved:rule:outlet_low:ws-1 ");
+    alert_engine_free(e);
+}
+
 static void test_token_equal(void **state)
 {
     (void)state;
@@ -598,6 +624,7 @@ int main(void)
         cmocka_unit_test(test_list_json),
         cmocka_unit_test(test_rules_errors),
         cmocka_unit_test(test_example_rules_file),
+        cmocka_unit_test(test_reload),
         cmocka_unit_test(test_token_equal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
