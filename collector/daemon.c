@@ -236,6 +236,9 @@ static void render_knowledge(struct daemon *d, struct buf *b)
     metrics_render_counter(b, "lifeline_fields_quarantined_total",
                            "Bad fields removed from otherwise stored readings (validate.partial)",
                            ps.fields_quarantined);
+    metrics_render_counter(b, "lifeline_own_alert_messages_total",
+                           "Messages on lifeline/alerts/... (Lifeline's own alerts) skipped",
+                           ps.own_alerts);
 }
 
 static void render_metrics(void *ctx, const struct httpd_request *req, struct httpd_response *res)
@@ -250,6 +253,16 @@ static void render_metrics(void *ctx, const struct httpd_request *req, struct ht
     metrics_render(body);
     render_wal(d, &ws, body);
     render_knowledge(d, body);
+    if (d->notify)
+        notify_render_metrics(d->notify, body);
+}
+
+/* The notifier's MQTT publisher: the ingest client, QoS 1. */
+static int publish_alert(void *ctx, const char *topic, const void *payload, size_t len,
+                         int retained)
+{
+    struct daemon *d = ctx;
+    return ingest_publish(d->in, topic, payload, len, 1, retained);
 }
 
 /* The broker link and the pipeline's lag, for the alert engine's offline judgments. */
@@ -326,8 +339,7 @@ static int open_alerts(struct daemon *d)
     /* The engine keeps its own copy of the knowledge: the pipeline frees its
      * copy whenever it adopts a reload, on its own thread. */
     struct knowledge *k = load_knowledge(c);
-    d->notify = notify_new(c, NULL, NULL);
-    if (!k || !d->notify) {
+    if (!k) {
         knowledge_free(k);
         alert_rules_free(ops);
         return -EINVAL;
@@ -433,12 +445,15 @@ static int open_parts(struct daemon *d)
         knowledge_free(k);
         return -EIO;
     }
-    rc = open_alerts(d);
-    if (rc)
-        return rc;
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
+    d->notify = notify_new(c, publish_alert, d);
+    if (!d->notify)
+        return -EIO;
+    rc = open_alerts(d);
+    if (rc)
+        return rc;
     if (c->http.listen && c->http.listen[0]) {
         d->http = httpd_new(c->http.listen);
         if (!d->http)
@@ -457,10 +472,11 @@ static int open_parts(struct daemon *d)
 static void close_parts(struct daemon *d)
 {
     httpd_stop(d->http);
+    /* the pipeline has stopped observing; the engine's last events go to notify */
+    alert_engine_free(d->alerts);
+    notify_free(d->notify); /* before ingest: its last publishes need the client */
     ingest_free(d->in);
     pipeline_free(d->pipe);
-    alert_engine_free(d->alerts);
-    notify_free(d->notify);
     influx_free(d->db);
     wal_close(d->wal);
     quarantine_close(d->q);
@@ -503,9 +519,10 @@ int daemon_run(const char *config_path)
     log_info("daemon", "started version=%s config=%s data_dir=%s wal_pending=%llu",
              LIFELINE_VERSION, config_path, d.cfg->data_dir,
              (unsigned long long)ws.records_pending);
-    if (pipeline_start(d.pipe) != 0)
-        goto out;
+    /* the engine first: a pipeline thread that started would observe into it */
     if (d.alerts && alert_engine_start(d.alerts) != 0)
+        goto out;
+    if (pipeline_start(d.pipe) != 0)
         goto out;
 
     for (;;) {
