@@ -84,7 +84,26 @@ struct config {
 
     struct {
         char *listen; /* "127.0.0.1:8080"; empty string disables the server */
+        char *token;  /* operator token, from token_file or token_env; NULL: none */
+        char *token_file;
+        char *token_env;
     } http;
+
+    struct {
+        bool enabled;
+        char *rules_file; /* NULL: no operator rules */
+        int check_interval_ms;
+        int offline_misses;
+        int grace_s;
+        int reminder_s; /* 0: no reminders */
+        int flap_window_s;
+        int flap_max;
+        int battery_low_pct;
+        int battery_low_mv;
+        int rsrp_min_dbm;
+        int rsrp_hold_s;
+        int disconnect_hold_s;
+    } alerts;
 
     struct {
         char *assets; /* absolute path of the asset CSV; "" when there is no registry */

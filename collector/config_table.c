@@ -401,6 +401,13 @@ const struct config_entry config_table[] = {
         "Address of the HTTP server (/healthz, /metrics, the API): `host:port`, "
         "`0.0.0.0:8080` for every IPv4 interface, `[::1]:8080` for IPv6. An empty string "
         "turns the server off."),
+    PATH("http.token_file", http.token_file, NULL, 0,
+         "Absolute path of a file holding the operator token (one trailing newline is "
+         "removed) that `POST /api/v1/alerts/{id}/ack` wants as `Authorization: Bearer "
+         "TOKEN`. Unset (and no http.token_env): acknowledgement over HTTP is refused. At most "
+         "one of http.token_file and http.token_env."),
+    STR("http.token_env", http.token_env, NULL, 0, check_env_name, "variable name",
+        "Name of an environment variable holding the operator token (see http.token_file)."),
 
     PATH("registry.assets", registry.assets, "", 0,
          "Absolute path of the asset registry, a CSV file exported from the asset spreadsheet "
@@ -482,6 +489,47 @@ const struct config_entry config_table[] = {
          "segment to make room: the newest data wins, and lifeline_wal_dropped_records counts "
          "what was lost."),
 
+    BOOL("alerts.enabled", alerts.enabled, 1,
+         "Run the alert engine: offline devices, thresholds, device faults, battery, radio "
+         "(docs/alerts.md). Its state is kept in `<data_dir>/alerts.db`."),
+    PATH("alerts.rules_file", alerts.rules_file, NULL, CF_READABLE,
+         "Absolute path of the operator rules, a JSON file (format: docs/alerts.md, example: "
+         "config/rules.example.json). Unset: only the built-in conditions and the category "
+         "profiles' alarms. SIGHUP reloads it; a file with errors is refused on reload and the "
+         "rules in use stay."),
+    INT("alerts.check_interval_ms", alerts.check_interval_ms, 1000, 50, 60000, NULL,
+        "How often the timers are checked (offline deadlines, hold times, reminders): an "
+        "offline alert fires at most this long after its deadline."),
+    INT("alerts.offline_misses", alerts.offline_misses, 3, 1, 1000, NULL,
+        "A registered device is offline once it has been silent for this many report "
+        "intervals (the registry's report_interval_s, else its category profile's)."),
+    INT("alerts.grace_s", alerts.grace_s, 120, 0, 86400, NULL,
+        "After start and after each reconnection to the broker, offline and never_reported "
+        "alerts are held this many seconds, so that the backlog the broker kept can arrive "
+        "first."),
+    INT("alerts.reminder_s", alerts.reminder_s, 3600, 0, 604800, NULL,
+        "A firing alert nobody acknowledged is notified again every this many seconds; 0 "
+        "turns reminders off."),
+    INT("alerts.flap_window_s", alerts.flap_window_s, 3600, 1, 604800, NULL,
+        "Window for flapping detection: an alert that fires or resolves more than "
+        "alerts.flap_max times in it is marked flapping and its notifications are held until "
+        "it has made no transition for this long."),
+    INT("alerts.flap_max", alerts.flap_max, 6, 2, 64, NULL,
+        "Transitions (fired or resolved) allowed within alerts.flap_window_s."),
+    INT("alerts.battery_low_pct", alerts.battery_low_pct, 20, 0, 100, NULL,
+        "battery_pct below this (percent) is a battery_low alert, for categories whose profile "
+        "names no alarm for battery_pct."),
+    INT("alerts.battery_low_mv", alerts.battery_low_mv, 3200, 0, 100000, NULL,
+        "battery_v below this many millivolts is a battery_low alert, for categories whose "
+        "profile names no alarm for battery_v."),
+    INT("alerts.rsrp_min_dbm", alerts.rsrp_min_dbm, -115, -140, -44, NULL,
+        "rsrp below this (dBm) for alerts.rsrp_hold_s is a weak_radio alert, for categories "
+        "whose profile names no alarm for rsrp; it clears at 3 dB above."),
+    INT("alerts.rsrp_hold_s", alerts.rsrp_hold_s, 600, 0, 604800, NULL,
+        "How long rsrp must stay weak before weak_radio fires (one bad reading is common)."),
+    INT("alerts.disconnect_hold_s", alerts.disconnect_hold_s, 10, 0, 86400, NULL,
+        "Lifeline disconnected from the broker this long raises one collector_disconnected "
+        "alert (critical); device offline alerts are held while it lasts."),
     BOOL("notify.mqtt", notify.mqtt, 1,
          "Publish each alert's state, retained at QoS 1, on "
          "`lifeline/alerts/{district}/{category}/{device}/{rule}` of the broker in mqtt.url; "

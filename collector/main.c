@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "alert_rules.h"
 #include "knowledge.h"
 #include "report_cli.h"
 #include "sim.h"
@@ -81,6 +82,14 @@ static int cmd_check(int argc, char **argv)
     int nerr = config_load(path, &cfg, &out);
     if (nerr == 0)
         k = knowledge_load(cfg, &out, &nerr);
+    size_t nrules = 0;
+    if (cfg && cfg->alerts.rules_file) {
+        int nr = 0;
+        struct alert_rules *rules = alert_rules_load(cfg->alerts.rules_file, &out, &nr);
+        nrules = rules ? rules->n : 0;
+        alert_rules_free(rules);
+        nerr += nr;
+    }
     if (nerr == 0) {
         buf_reset(&out);
         config_summary(cfg, &out);
@@ -90,6 +99,8 @@ static int cmd_check(int argc, char **argv)
         else
             buf_puts(&out, ", no registry");
         buf_printf(&out, ", %zu categories", profile_set_count(k->profiles));
+        if (cfg->alerts.rules_file)
+            buf_printf(&out, ", %zu alert rule%s", nrules, nrules == 1 ? "" : "s");
         printf("%s\n", out.data ? out.data : "ok");
     } else {
         fputs(out.data ? out.data : "", stdout);

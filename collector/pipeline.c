@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert_engine.h"
 #include "buf.h"
 #include "dispatch.h"
 #include "influx.h"
@@ -39,6 +40,7 @@ struct pipeline {
     struct knowledge *k;                 /* in use by the pipeline thread */
     _Atomic(struct knowledge *) pending; /* handed over by pipeline_set_knowledge */
     struct unknown_devices *unknown;
+    struct alert_engine *alerts; /* borrowed; NULL: none */
     struct reading r;
     struct field scratch[READING_MAX_FIELDS + 2]; /* the fields of one point */
     struct buf batch;
@@ -142,6 +144,11 @@ void pipeline_stats(struct pipeline *p, struct pipeline_stats *out)
     out->fields_quarantined = atomic_load(&p->fields_quarantined);
     out->own_alerts = atomic_load(&p->own_alerts);
     out->unknown_devices = unknown_devices_count(p->unknown);
+}
+
+void pipeline_set_alerts(struct pipeline *p, struct alert_engine *e)
+{
+    p->alerts = e;
 }
 
 struct unknown_devices *pipeline_unknown_devices(struct pipeline *p)
@@ -350,6 +357,11 @@ static int process(struct pipeline *p, const struct wal_record *rec)
     if (rc == 0) {
         metrics_add(C_READINGS_ACCEPTED, 1);
         validate_remember(p->validator, &res, now);
+        if (p->alerts) {
+            struct alert_subject as = {who.device, who.device_len,   pt.meas, pt.meas_len,
+                                       dis,        dis ? dis_len : 0};
+            alert_engine_observe(p->alerts, &as, &p->r, rec->recv_ms);
+        }
     }
     return 0;
 }

@@ -58,6 +58,12 @@ struct pipeline_stats {
 void pipeline_stats(struct pipeline *p, struct pipeline_stats *out);
 /* The set of unregistered devices seen (thread safe; see unknown_devices.h). */
 struct unknown_devices *pipeline_unknown_devices(struct pipeline *p);
+/*
+ * Every stored reading is shown to the alert engine (alert_engine_observe);
+ * borrowed, set before pipeline_start. NULL: none.
+ */
+struct alert_engine;
+void pipeline_set_alerts(struct pipeline *p, struct alert_engine *e);
 /* Starts the thread. 0 or a negative errno. */
 int pipeline_start(struct pipeline *p);
 /*
