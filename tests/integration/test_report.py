@@ -227,8 +227,8 @@ class TestReport(harness.TestCase):
 
     def render_png(self, html_path):
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not chromium:
-            self.skipTest("chromium is not installed (scripts/setup installs it)")
+        # scripts/setup installs it: a missing browser is a broken set-up, not a skip
+        self.assertTrue(chromium, "chromium is not installed: run scripts/setup")
         png = os.path.join(self.tmp, "report.png")
         profile = os.path.join(self.tmp, "chromium-profile")
         args = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
