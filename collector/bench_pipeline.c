@@ -31,7 +31,9 @@ static const char usage[] =
     "gives mqtt.decoders, the topic template, the validate settings, profiles\n"
     "and registry, as for `lifeline run`. The devices are the registry's\n"
     "upgraded assets (Alink and HJ 212 need them: their messages name no\n"
-    "category), or without a registry D generated ones (default 2000).\n";
+    "category), or without a registry D generated ones (default 2000).\n"
+    "--lines FILE writes the line protocol of one round there instead of timing\n"
+    "gzip (scripts/bench posts it to InfluxDB for the database's ceiling).\n";
 
 struct corpus {
     struct wal_record *rec;
@@ -45,6 +47,7 @@ struct gz {
     z_stream z;
     struct buf out;
     double ns;
+    FILE *lines; /* --lines: the batches as written, for the InfluxDB ceiling */
 };
 
 static int64_t now_ns(void)
@@ -130,6 +133,10 @@ static void gzip_batch(void *ctx, const char *body, size_t len, size_t nlines)
 {
     (void)nlines;
     struct gz *g = ctx;
+    if (g->lines) {
+        fwrite(body, 1, len, g->lines);
+        return;
+    }
     int64_t t0 = now_ns();
     uLong bound = deflateBound(&g->z, (uLong)len);
     if (deflateReset(&g->z) != Z_OK || buf_reserve(&g->out, bound) != 0)
@@ -198,7 +205,7 @@ __attribute__((noinline)) static int timed_pipeline(struct pipeline *p, const st
 
 /* One pass through the pipeline's per-record code, with a fresh pipeline. */
 static int pass_pipeline(const struct config *cfg, struct quarantine *q, const struct corpus *c,
-                         struct pass_result *out)
+                         FILE *lines, struct pass_result *out)
 {
     int nerr = 0;
     struct knowledge *k = knowledge_load(cfg, NULL, &nerr);
@@ -211,6 +218,7 @@ static int pass_pipeline(const struct config *cfg, struct quarantine *q, const s
     }
     struct gz g;
     memset(&g, 0, sizeof g);
+    g.lines = lines;
     buf_init(&g.out, (size_t)1 << 30);
     int rc = -ENOMEM;
     if (deflateInit2(&g.z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -225,7 +233,7 @@ out:
 }
 
 static int bench_format(const struct config *cfg, struct quarantine *q, enum sim_format fmt,
-                        size_t n, uint64_t devices, int rounds)
+                        size_t n, uint64_t devices, int rounds, FILE *lines)
 {
     struct corpus c;
     int rc = corpus_make(&c, cfg, fmt, n, devices);
@@ -244,7 +252,7 @@ static int bench_format(const struct config *cfg, struct quarantine *q, enum sim
         double d = pass_decode(cfg, &c, &r);
         if (i == 0 || d < best_dec)
             best_dec = d;
-        rc = pass_pipeline(cfg, q, &c, &pr);
+        rc = pass_pipeline(cfg, q, &c, lines, &pr);
         if (rc == 0 && (i == 0 || pr.ns < best.ns))
             best = pr;
     }
@@ -273,14 +281,12 @@ static int parse_count(const char *opt, const char *v, uint64_t min, uint64_t ma
 
 int bench_pipeline_main(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"messages", required_argument, NULL, 'n'},
-                                             {"rounds", required_argument, NULL, 'r'},
-                                             {"devices", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *path = NULL, *format = "all";
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},   {"format", required_argument, NULL, 'f'},
+        {"messages", required_argument, NULL, 'n'}, {"rounds", required_argument, NULL, 'r'},
+        {"devices", required_argument, NULL, 'd'},  {"help", no_argument, NULL, 'h'},
+        {"lines", required_argument, NULL, 'l'},    {NULL, 0, NULL, 0}};
+    const char *path = NULL, *format = "all", *lines_path = NULL;
     uint64_t n = 200000, rounds = 5, devices = 2000;
     int ch, rc = 0;
     optind = 1;
@@ -300,6 +306,9 @@ int bench_pipeline_main(int argc, char **argv)
             break;
         case 'd':
             rc = parse_count("--devices", optarg, 1, 1000000, &devices);
+            break;
+        case 'l':
+            lines_path = optarg;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -330,13 +339,23 @@ int bench_pipeline_main(int argc, char **argv)
         config_free(cfg);
         return 1;
     }
+    FILE *lines = lines_path ? fopen(lines_path, "w") : NULL;
+    if (lines_path && !lines) {
+        fprintf(stderr, "lifeline bench-pipeline: cannot write %s: %s\n", lines_path,
+                strerror(errno));
+        quarantine_close(q);
+        config_free(cfg);
+        return 1;
+    }
     int status = 0;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (strcmp(format, "all") != 0 && strcmp(format, sim_format_name(all[i])) != 0)
             continue;
-        if (bench_format(cfg, q, all[i], (size_t)n, devices, (int)rounds) != 0)
+        if (bench_format(cfg, q, all[i], (size_t)n, devices, lines ? 1 : (int)rounds, lines) != 0)
             status = 1;
     }
+    if (lines && fclose(lines) != 0)
+        status = 1;
     quarantine_close(q);
     config_free(cfg);
     return status;
