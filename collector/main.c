@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_pipeline.h"
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
@@ -142,6 +143,9 @@ int main(int argc, char **argv)
         return report_main(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    /* A developer's tool, not in the usage text: see docs/performance.md. */
+    if (strcmp(cmd, "bench-pipeline") == 0)
+        return bench_pipeline_main(argc - 1, argv + 1);
     fprintf(stderr, "lifeline: unknown command '%s'; see 'lifeline --help'\n", cmd);
     return 2;
 }

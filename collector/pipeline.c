@@ -366,6 +366,22 @@ static int process(struct pipeline *p, const struct wal_record *rec)
     return 0;
 }
 
+int pipeline_bench_process(struct pipeline *p, const struct wal_record *rec, pipeline_sink_fn sink,
+                           void *ctx)
+{
+    size_t before = p->nlines;
+    if (p->nlines >= (size_t)p->cfg->influx.batch_lines) {
+        if (sink)
+            sink(ctx, p->batch.data, p->batch.len, p->nlines);
+        buf_reset(&p->batch);
+        p->nlines = before = 0;
+    }
+    int rc = process(p, rec);
+    if (rc)
+        return rc;
+    return p->nlines > before ? 0 : 1;
+}
+
 static void *run(void *arg)
 {
     struct pipeline *p = arg;
