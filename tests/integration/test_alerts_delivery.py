@@ -10,6 +10,7 @@ ones, and the daemon's own data counts see only the readings. A webhook that
 answers 500 twice is retried and delivered exactly once while readings keep
 flowing into InfluxDB."""
 
+import datetime
 import http.server
 import json
 import subprocess
@@ -31,7 +32,8 @@ WINDOW_MS = 1500
 
 class Receiver:
     """A webhook receiver on a free loopback port, in a thread. Records every
-    POST as (path, content type, parsed JSON body, status answered). For a
+    POST as (path, content type, parsed JSON body, status answered, epoch ms
+    of its arrival). For a
     path, `fail[path]` is a list of statuses to answer first (then 200), and
     `gate[path]` an Event the next 200 answer waits for."""
 
@@ -44,6 +46,7 @@ class Receiver:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
+                arrived = harness.now_ms()
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with outer.lock:
                     todo = outer.fail.get(self.path) or []
@@ -53,7 +56,7 @@ class Receiver:
                     gate.wait(30)
                 with outer.lock:
                     outer.posts.append((self.path, self.headers.get("Content-Type"),
-                                        json.loads(body.decode("utf-8")), status))
+                                        json.loads(body.decode("utf-8")), status, arrived))
                 answer = b'{"errcode":0,"errmsg":"ok"}' if status == 200 else b"oops"
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -82,6 +85,11 @@ class Receiver:
             g.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+def iso(ms):
+    return (datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+            .strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000))
 
 
 def retained(broker, n):
@@ -123,19 +131,31 @@ class TestAlertsDelivery(harness.TestCase):
         harness.publish(broker.port, TOPIC % (TOWN, device),
                         [json.dumps({"ts": ts, "tilt": tilt})])
 
+    def report_all(self, broker, readings):
+        """Publishes {device: (ts, tilt)} at once, one mosquitto_pub per
+        device, all running together (a feeder outage is simultaneous)."""
+        procs = [subprocess.Popen(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port),
+                                   "-q", "1", "-t", TOPIC % (TOWN, d),
+                                   "-m", json.dumps({"ts": ts, "tilt": tilt})],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+                 for d, (ts, tilt) in readings.items()]
+        for p in procs:
+            _, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+
     def test_feeder_outage(self):
-        devices = ["GGT-MC-%02d" % i for i in range(1, 5)]
+        # more than a chat message lists (20), fewer than a JSON message carries
+        devices = ["GGT-MC-%02d" % i for i in range(1, 26)]
         rows = [("A-%02d" % i, "南大街%d号井" % i, "manhole_cover", TOWN, d, INTERVAL_S)
                 for i, d in enumerate(devices, 1)]
         broker, influx, ll = self.start(rows, {
             "webhooks": [self.rx.url("json", "/json"), self.rx.url("wecom", "/wecom?key=K")],
             "group_window_ms": WINDOW_MS})
         base = (harness.now_ms() // 1000) * 1000
-        sent = {}
-        for i, d in enumerate(devices):
-            before = harness.now_ms()
-            self.report(broker, d, base + i, 1.0)
-            sent[d] = (before, harness.now_ms())
+        before = harness.now_ms()
+        self.report_all(broker, {d: (base + i, 1.0) for i, d in enumerate(devices)})
+        sent = dict.fromkeys(devices, (before, harness.now_ms()))
 
         # offline fires within one check interval of each device's deadline
         deadline = INTERVAL_S * MISSES * 1000
@@ -163,6 +183,8 @@ class TestAlertsDelivery(harness.TestCase):
         self.assertEqual(sorted(states), sorted(topic.values()))
         for d in devices:
             s = states[topic[d]]
+            self.assertEqual((s["fired_at"], s["resolved_at"], s["acknowledged"]),
+                             (iso(fired[d]["fired_ms"]), None, False))
             self.assertEqual((s["id"], s["rule"], s["device"], s["asset"], s["name"],
                               s["district"], s["state"], s["transition"], s["summary_zh"]),
                              (fired[d]["id"], "offline", d, fired[d]["asset"], fired[d]["name"],
@@ -173,32 +195,43 @@ class TestAlertsDelivery(harness.TestCase):
                            WINDOW_MS / 1000 + 10, "the grouped fired messages")
         j = self.rx.received("/json")[0]
         self.assertEqual(j[1], "application/json; charset=utf-8")
+        # sent when the town's window, opened by its first alert, closed
+        first = min(a["fired_ms"] for a in fired.values())
+        self.assertGreaterEqual(j[4], first + WINDOW_MS)
+        self.assertLessEqual(j[4], first + WINDOW_MS + 1000)
         self.assertEqual((j[2]["district"], j[2]["count"]), (TOWN, len(devices)))
         self.assertEqual(sorted((e["device"], e["transition"], e["state"], e["id"])
                                 for e in j[2]["events"]),
                          [(d, "fired", "firing", fired[d]["id"]) for d in devices])
+        # each JSON event is exactly the alert's MQTT body
+        self.assertEqual(sorted(j[2]["events"], key=lambda e: e["device"]),
+                         [states[topic[d]] for d in devices])
         w = self.rx.received("/wecom?key=K")[0]
         self.assertEqual(w[2]["msgtype"], "markdown")
         content = w[2]["markdown"]["content"].split("\n")
         self.assertEqual(content[0], "**%s 告警 %d 条**" % (TOWN, len(devices)))
-        self.assertEqual(sorted(content[1:]),
-                         ["【重要】%s 窨井盖 %s %s %s" % (TOWN, fired[d]["name"], d,
-                                                      fired[d]["summary_zh"])
-                          for d in devices])
+        self.assertEqual(content[-1], "…另有 %d 条" % (len(devices) - 20))
+        lines = {"【重要】%s 窨井盖 %s %s %s" % (TOWN, fired[d]["name"], d, fired[d]["summary_zh"])
+                 for d in devices}
+        self.assertEqual(len(content[1:-1]), 20)
+        self.assertEqual(len(set(content[1:-1])), 20)
+        self.assertLessEqual(set(content[1:-1]), lines)
 
         # the devices report again: resolved, and the retained state replaced
-        for i, d in enumerate(devices):
-            self.report(broker, d, base + 1000 + i, 2.0)
+        self.report_all(broker, {d: (base + 1000 + i, 2.0) for i, d in enumerate(devices)})
+        resolved = {}
         for d in devices:
-            r = au.wait_alert(ll, device=d, state="resolved")
+            r = resolved[d] = au.wait_alert(ll, device=d, state="resolved")
             self.assertEqual(r["id"], fired[d]["id"])
         states = harness.wait_until(
             lambda: (lambda r: r if r and all(x["state"] == "resolved" for x in r.values())
                      else None)(retained(broker, len(devices))),
             10, "retained resolved states")
         self.assertEqual(sorted(states), sorted(topic.values()))
-        self.assertEqual(sorted((s["device"], s["transition"], s["id"]) for s in states.values()),
-                         [(d, "resolved", fired[d]["id"]) for d in devices])
+        self.assertEqual(sorted((s["device"], s["transition"], s["id"], s["fired_at"],
+                                 s["resolved_at"]) for s in states.values()),
+                         [(d, "resolved", fired[d]["id"], iso(fired[d]["fired_ms"]),
+                           iso(resolved[d]["resolved_ms"])) for d in devices])
 
         harness.wait_until(lambda: len(self.rx.received("/json")) >= 2
                            and len(self.rx.received("/wecom?key=K")) >= 2,
@@ -209,8 +242,8 @@ class TestAlertsDelivery(harness.TestCase):
                          [(d, "resolved", "resolved") for d in devices])
         content = self.rx.received("/wecom?key=K")[1][2]["markdown"]["content"].split("\n")
         self.assertEqual(content[0], "**%s 告警 %d 条**" % (TOWN, len(devices)))
-        self.assertEqual(len(content), 1 + len(devices))
-        for line in content[1:]:
+        self.assertEqual((len(content), content[-1]), (22, "…另有 %d 条" % (len(devices) - 20)))
+        for line in content[1:-1]:
             self.assertTrue(line.startswith("【已恢复】%s 窨井盖 " % TOWN), line)
 
         # every transition is a point of measurement alert
@@ -228,7 +261,7 @@ class TestAlertsDelivery(harness.TestCase):
 
         # the daemon's own data counts see the readings only
         readings = self.wait_points(influx, "manhole_cover", 2 * len(devices))
-        self.assertEqual(sorted(p["tilt"] for p in readings), [1.0] * 4 + [2.0] * 4)
+        self.assertEqual(sorted(p["tilt"] for p in readings), [1.0] * len(devices) + [2.0] * len(devices))
         self.wait_metric(ll, "lifeline_own_alert_messages_total", 2 * len(devices))
         self.wait_metric(ll, "lifeline_points_written_total", 2 * len(devices))
         m = ll.metrics()
@@ -237,9 +270,14 @@ class TestAlertsDelivery(harness.TestCase):
         self.assertEqual(m.get("lifeline_notify_webhook_failed_total"), 0)
         self.assertEqual(ll.quarantine(), [])
         self.assertEqual(influx.measurements(DB), ["alert", "manhole_cover"])
+        self.assertEqual((m.get("lifeline_notify_events_total"),
+                          m.get("lifeline_notify_mqtt_published_total"),
+                          m.get("lifeline_notify_dropped_total")),
+                         (2 * len(devices), 2 * len(devices), 0))
         # nothing more was sent: one message per window and destination
         self.assertEqual(len(self.rx.received("/json")), 2)
         self.assertEqual(len(self.rx.received("/wecom?key=K")), 2)
+        self.stop_clean(ll)
 
     def test_failing_webhook_is_retried_once_delivered(self):
         rows = [("A-1", "南大街1号井", "manhole_cover", TOWN, "GGT-MC-01", 1),
@@ -287,6 +325,16 @@ class TestAlertsDelivery(harness.TestCase):
         self.assertEqual(ll.quarantine(), [])
         self.assertEqual([(x["device"], x["rule"]) for x in au.alerts(ll)],
                          [("GGT-MC-01", "offline")])
+        self.stop_clean(ll)
+
+    def stop_clean(self, ll):
+        """SIGTERM: the daemon exits 0 with nothing left to deliver, and a
+        sanitizer build has nothing to say."""
+        self.assertEqual(ll.stop(), 0)
+        log = ll.log_text()
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:", "given up",
+                    "dropped"):
+            self.assertNotIn(bad, log)
 
 
 if __name__ == "__main__":
