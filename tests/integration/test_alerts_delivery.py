@@ -261,7 +261,8 @@ class TestAlertsDelivery(harness.TestCase):
 
         # the daemon's own data counts see the readings only
         readings = self.wait_points(influx, "manhole_cover", 2 * len(devices))
-        self.assertEqual(sorted(p["tilt"] for p in readings), [1.0] * len(devices) + [2.0] * len(devices))
+        self.assertEqual(sorted(p["tilt"] for p in readings),
+                         [1.0] * len(devices) + [2.0] * len(devices))
         self.wait_metric(ll, "lifeline_own_alert_messages_total", 2 * len(devices))
         self.wait_metric(ll, "lifeline_points_written_total", 2 * len(devices))
         m = ll.metrics()
