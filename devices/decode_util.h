@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jsonscan.h"
 #include "reason.h"
+#include "reading.h"
 
 /*
  * Sets *why = r and writes the printf-formatted explanation into
@@ -54,5 +56,29 @@ size_t decode_split_topic(const char *topic, size_t len, struct decode_level *lv
 
 /* True when the level is exactly the C string s. */
 bool decode_level_is(const struct decode_level *lv, const char *s);
+
+/*
+ * The JSON decoders' shared helpers over a jsonscan tape.
+ *
+ * decode_json_type names a token's type for a refusal ("a number", "an
+ * array", ...), as the decoders worded it with cJSON.
+ */
+const char *decode_json_type(const struct jscan_tok *t);
+
+/*
+ * Copies STRING token t of `json` into r's arena, unescaped, NUL-terminated
+ * (like reading_strdup). Returns the copy with its length in *len, or NULL
+ * when the arena is full.
+ */
+char *decode_json_strdup(struct reading *r, const char *json, const struct jscan_tok *t,
+                         size_t *len);
+
+/*
+ * The detail text for a jscan_parse refusal, in the words the decoders used
+ * with cJSON: "invalid json at byte 7", "... : data after the object",
+ * "...: nul character". Always returns -EINVAL with *why set.
+ */
+int decode_json_refuse(enum reason *why, char *detail, size_t detail_len,
+                       const struct jscan_error *err, size_t max_toks);
 
 #endif

@@ -190,9 +190,9 @@ static void test_invalid_json(void **state)
 {
     (void)state;
     bad("{\"a\":1,}", REASON_MALFORMED, "invalid json at byte 7");
-    /* The offset is where cJSON gave up, which can be a little past the culprit. */
-    bad("{\"pressure\": 0.3, x}", REASON_MALFORMED, "invalid json at byte 19");
-    bad("{a:1}", REASON_MALFORMED, "invalid json at byte 2");
+    /* The offset is the culprit's (cJSON named the byte after it here). */
+    bad("{\"pressure\": 0.3, x}", REASON_MALFORMED, "invalid json at byte 18");
+    bad("{a:1}", REASON_MALFORMED, "invalid json at byte 1");
     bad("", REASON_MALFORMED, "empty payload");
     bad("   ", REASON_MALFORMED, "invalid json at byte 2");
     bad("{\"a\":1} x", REASON_MALFORMED, "invalid json at byte 8: data after the object");
