@@ -143,8 +143,8 @@ int decode_json_refuse(enum reason *why, char *detail, size_t detail_len,
                            "invalid json at byte %zu: nested deeper than %d levels", err->pos,
                            JSCAN_MAX_DEPTH);
     case JSCAN_TOO_MANY:
-        return decode_fail(why, detail, detail_len, REASON_TOO_LARGE,
-                           "more than %zu json values", max_toks);
+        return decode_fail(why, detail, detail_len, REASON_TOO_LARGE, "more than %zu json values",
+                           max_toks);
     case JSCAN_SYNTAX:
     default:
         return decode_fail(why, detail, detail_len, REASON_MALFORMED, "invalid json at byte %zu",

@@ -25,7 +25,7 @@ struct walk {
     char *detail;
     size_t detail_len;
     bool seen_ts;
-    char key[JSON_PLAIN_KEY_MAX]; /* the flattened key being built */
+    char key[JSON_PLAIN_KEY_MAX];      /* the flattened key being built */
     char name[2 * JSON_PLAIN_KEY_MAX]; /* an escaped member name, unescaped */
 };
 
@@ -218,22 +218,13 @@ int json_plain_decode(const char *payload, size_t len, int64_t recv_ms, struct r
                       enum reason *why, char *detail, size_t detail_len)
 {
     struct jscan_tok toks[JSON_PLAIN_TOKS];
-    struct walk w = {.json = payload,
-                     .t = toks,
-                     .r = r,
-                     .why = why,
-                     .detail = detail,
-                     .detail_len = detail_len};
+    struct walk w = {
+        .json = payload, .t = toks, .r = r, .why = why, .detail = detail, .detail_len = detail_len};
     int rc;
 
     reading_reset(r);
     if (len == 0) {
         rc = fail(&w, REASON_MALFORMED, "empty payload");
-        goto out;
-    }
-    size_t nul = decode_find_nul(payload, len);
-    if (nul < len) {
-        rc = fail(&w, REASON_MALFORMED, "invalid json at byte %zu: nul character", nul);
         goto out;
     }
     size_t ntoks;

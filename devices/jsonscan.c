@@ -19,6 +19,10 @@ struct ps {
 
 static int fail(struct ps *s, enum jscan_why why, size_t pos)
 {
+    /* A raw NUL is never valid JSON, so the first one stops the parse right
+     * there; naming it helps the reader of a quarantine record. */
+    if (why == JSCAN_SYNTAX && pos < s->len && s->p[pos] == '\0')
+        why = JSCAN_NUL;
     s->err->why = why;
     s->err->pos = pos < s->len ? pos : (s->len ? s->len - 1 : 0);
     return -EINVAL;
@@ -92,12 +96,22 @@ static int check_u(struct ps *s, size_t i, size_t *n)
         *n = 6;
         return 0;
     }
-    if (s->len - i < 12 || s->p[i + 6] != '\\' || s->p[i + 7] != 'u' ||
-        hex4(s->p + i + 8, &lo) || lo < 0xdc00 || lo > 0xdfff)
+    if (s->len - i < 12 || s->p[i + 6] != '\\' || s->p[i + 7] != 'u' || hex4(s->p + i + 8, &lo) ||
+        lo < 0xdc00 || lo > 0xdfff)
         return fail(s, JSCAN_SYNTAX, i); /* a high surrogate without its low half */
     *n = 12;
     return 0;
 }
+
+/* The bytes that end a run of plain string text: '"', '\\' and the control
+ * characters (refused raw). */
+static const bool str_special[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1,  ['\\'] = 1,
+};
 
 /* The string whose opening quote is at s->i. */
 static int parse_string(struct ps *s, bool quiet)
@@ -107,7 +121,7 @@ static int parse_string(struct ps *s, bool quiet)
     const char *p = s->p;
     for (;;) {
         size_t i = s->i;
-        while (i < s->len && p[i] != '"' && p[i] != '\\' && (unsigned char)p[i] >= 0x20)
+        while (i < s->len && !str_special[(unsigned char)p[i]])
             i++;
         s->i = i;
         if (i >= s->len)
@@ -398,11 +412,9 @@ size_t jscan_unescape(const char *raw, size_t len, char *out, size_t cap)
     return n;
 }
 
-bool jscan_str_is(const char *json, const struct jscan_tok *t, const char *lit)
+bool jscan_str_is_escaped(const char *json, const struct jscan_tok *t, const char *lit)
 {
     size_t n = strlen(lit);
-    if (!t->escaped)
-        return t->len == n && memcmp(json + t->start, lit, n) == 0;
     char tmp[64];
     if (n > sizeof tmp)
         return false;

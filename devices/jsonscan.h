@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Containers nested deeper than this are refused (cJSON allowed 1000). */
 #define JSCAN_MAX_DEPTH 64
@@ -103,7 +104,17 @@ double jscan_number(const char *s, size_t len);
  */
 size_t jscan_unescape(const char *raw, size_t len, char *out, size_t cap);
 
-/* True when STRING token t of `json` is, unescaped, exactly the C string lit. */
-bool jscan_str_is(const char *json, const struct jscan_tok *t, const char *lit);
+/* The escaped case of jscan_str_is, out of line. */
+bool jscan_str_is_escaped(const char *json, const struct jscan_tok *t, const char *lit);
+
+/* True when STRING token t of `json` is, unescaped, exactly the C string lit.
+ * Inline: the decoders ask it of every member name, with a literal. */
+static inline bool jscan_str_is(const char *json, const struct jscan_tok *t, const char *lit)
+{
+    if (t->escaped)
+        return jscan_str_is_escaped(json, t, lit);
+    size_t n = strlen(lit);
+    return t->len == n && memcmp(json + t->start, lit, n) == 0;
+}
 
 #endif

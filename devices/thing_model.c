@@ -24,8 +24,8 @@ struct walk {
     char *detail;
     size_t detail_len;
     bool has_newest;
-    int64_t newest;                /* the newest param time seen */
-    char key[THING_MODEL_KEY_MAX]; /* the flattened key being built */
+    int64_t newest;                     /* the newest param time seen */
+    char key[THING_MODEL_KEY_MAX];      /* the flattened key being built */
     char name[2 * THING_MODEL_KEY_MAX]; /* an escaped member name, unescaped */
 };
 
@@ -257,12 +257,8 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
                        char *detail, size_t detail_len)
 {
     struct jscan_tok toks[THING_MODEL_TOKS];
-    struct walk w = {.json = payload,
-                     .t = toks,
-                     .r = r,
-                     .why = why,
-                     .detail = detail,
-                     .detail_len = detail_len};
+    struct walk w = {
+        .json = payload, .t = toks, .r = r, .why = why, .detail = detail, .detail_len = detail_len};
     int64_t top_ts = 0;
     bool has_top = false;
     int rc;
@@ -270,11 +266,6 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
     reading_reset(r);
     if (len == 0) {
         rc = FAIL(&w, REASON_MALFORMED, "empty payload");
-        goto out;
-    }
-    size_t nul = decode_find_nul(payload, len);
-    if (nul < len) {
-        rc = FAIL(&w, REASON_MALFORMED, "invalid json at byte %zu: nul character", nul);
         goto out;
     }
     size_t ntoks;
