@@ -41,6 +41,21 @@ size_t decode_find_nul(const char *p, size_t len);
  */
 bool decode_name_ok(const char *name, size_t len);
 
+/*
+ * True when name[0..len) is all printable ASCII (0x20..0x7e): then it is
+ * valid UTF-8 without control characters, and decode_name_ok's full checks
+ * can be skipped. Most names are; decoders ask this for every member.
+ */
+static inline bool decode_name_ascii(const char *name, size_t len)
+{
+    unsigned char bad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        bad |= (unsigned char)(c < 0x20) | (unsigned char)(c > 0x7e);
+    }
+    return bad == 0;
+}
+
 /* One level of an MQTT topic: a slice of the topic, possibly empty. */
 struct decode_level {
     const char *ptr;

@@ -123,13 +123,15 @@ static int push_name(struct walk *w, size_t plen, const struct jscan_tok *t, siz
     if (nlen == 0)
         return plen ? fail(w, REASON_MALFORMED, "field '%s': empty member name", w->key)
                     : fail(w, REASON_MALFORMED, "empty field name");
-    if (!utf8_valid(name, nlen))
-        return plen
-                   ? fail(w, REASON_MALFORMED, "field '%s': member name is not valid utf-8", w->key)
-                   : fail(w, REASON_MALFORMED, "field name is not valid utf-8");
-    for (size_t i = 0; i < nlen; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            return fail(w, REASON_MALFORMED, "field name contains a control character");
+    if (!decode_name_ascii(name, nlen)) {
+        if (!utf8_valid(name, nlen))
+            return plen ? fail(w, REASON_MALFORMED, "field '%s': member name is not valid utf-8",
+                               w->key)
+                        : fail(w, REASON_MALFORMED, "field name is not valid utf-8");
+        for (size_t i = 0; i < nlen; i++)
+            if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+                return fail(w, REASON_MALFORMED, "field name contains a control character");
+    }
     size_t need = plen + (plen ? 1 : 0) + nlen;
     if (need >= sizeof w->key)
         return fail(w, REASON_TOO_LARGE, "field name longer than %zu bytes", sizeof w->key - 1);

@@ -104,7 +104,7 @@ static int push_name(struct walk *w, size_t plen, const struct jscan_tok *t, siz
         name = w->name;
     }
     w->key[plen] = '\0';
-    if (!decode_name_ok(name, nlen)) {
+    if (!(nlen && decode_name_ascii(name, nlen)) && !decode_name_ok(name, nlen)) {
         const char *what = nlen == 0 ? "empty" : "invalid (not utf-8, or a control character)";
         return plen ? FAIL(w, REASON_MALFORMED, "field '%s': member name is %s", w->key, what)
                     : FAIL(w, REASON_MALFORMED, "param name is %s", what);
