@@ -21,7 +21,7 @@ static int fail(struct ps *s, enum jscan_why why, size_t pos)
 {
     /* A raw NUL is never valid JSON, so the first one stops the parse right
      * there; naming it helps the reader of a quarantine record. */
-    if (why == JSCAN_SYNTAX && pos < s->len && s->p[pos] == '\0')
+    if ((why == JSCAN_SYNTAX || why == JSCAN_TRAILING) && pos < s->len && s->p[pos] == '\0')
         why = JSCAN_NUL;
     s->err->why = why;
     s->err->pos = pos < s->len ? pos : (s->len ? s->len - 1 : 0);

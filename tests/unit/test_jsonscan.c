@@ -147,6 +147,19 @@ static void test_strings(void **state)
     bad("\"a\tb\"", JSCAN_SYNTAX, 2);
     bad("\"\x1f\"", JSCAN_SYNTAX, 1);
     good("\"\x7f\"", 1); /* DEL is not a JSON control character */
+    /* A raw NUL is named as such wherever it stops the parse. */
+    static const char nul1[] = "{\"a\":\"x\0y\"}", nul2[] = "{\"a\":1}\0", nul3[] = "{\0}";
+    assert_int_equal(jscan_parse(nul1, sizeof nul1 - 1, toks, CAP, &ntoks, &err), -EINVAL);
+    assert_int_equal(err.why, JSCAN_NUL);
+    assert_int_equal(err.pos, 7);
+    assert_int_equal(jscan_parse(nul2, sizeof nul2 - 1, toks, CAP, &ntoks, &err), -EINVAL);
+    assert_int_equal(err.why, JSCAN_NUL);
+    assert_int_equal(err.pos, 7);
+    assert_int_equal(jscan_parse(nul3, sizeof nul3 - 1, toks, CAP, &ntoks, &err), -EINVAL);
+    assert_int_equal(err.why, JSCAN_NUL);
+    assert_int_equal(err.pos, 1);
+    /* An escaped backslash before u0000 is text. */
+    good("\"\\\\u0000\"", 1);
 
     good("{\"p\\u0061rams\":1}", 3);
     assert_true(jscan_str_is("{\"p\\u0061rams\":1}", &toks[1], "params"));
