@@ -36,23 +36,6 @@ int decode_vfail(enum reason *why, char *detail, size_t detail_len, enum reason 
     return -EINVAL;
 }
 
-size_t decode_find_nul(const char *p, size_t len)
-{
-    const char *z = memchr(p, '\0', len);
-    if (z)
-        return (size_t)(z - p);
-    for (size_t i = 1; i + 5 <= len; i++) {
-        if (memcmp(p + i, "u0000", 5) != 0)
-            continue;
-        size_t bs = 0;
-        while (bs < i && p[i - 1 - bs] == '\\')
-            bs++;
-        if (bs % 2 == 1)
-            return i - 1;
-    }
-    return len;
-}
-
 bool decode_name_ok(const char *name, size_t len)
 {
     if (len == 0 || !utf8_valid(name, len))

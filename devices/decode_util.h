@@ -27,14 +27,6 @@ int decode_vfail(enum reason *why, char *detail, size_t detail_len, enum reason 
                  va_list ap) __attribute__((format(printf, 5, 0)));
 
 /*
- * Offset of the first raw NUL byte or JSON \u0000 escape in p[0..len), or len
- * when there is none. cJSON would silently cut a string at either, so JSON
- * decoders refuse them. A \u0000 is an escape only when an odd number of
- * backslashes precede it.
- */
-size_t decode_find_nul(const char *p, size_t len);
-
-/*
  * True when name[0..len) is usable as a field key part: non-empty, valid
  * UTF-8, no control characters (a key becomes a line protocol field key,
  * which cannot carry a newline).
