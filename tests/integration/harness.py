@@ -30,6 +30,7 @@ import copy
 import json
 import os
 import shutil
+import random
 import signal
 import socket
 import subprocess
@@ -56,8 +57,24 @@ STOP_TIMEOUT = 10.0
 
 # ---------------------------------------------------------------- utilities
 
+_port_rng = random.Random(os.getpid() ^ time.time_ns())
+
+
 def free_port():
-    """A loopback TCP port nobody listens on right now (the kernel picks it)."""
+    """A loopback TCP port nobody listens on right now.
+
+    Chosen below the kernel's ephemeral range (32768 and up by default), so
+    that no outgoing connection of a client (curl, Paho, mosquitto_pub) can
+    take it between this check and the service binding it, which a port from
+    bind(0) is exposed to."""
+    for _ in range(200):
+        port = _port_rng.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
