@@ -11,11 +11,13 @@
 #include <time.h>
 
 #include "config.h"
+#include "devstate.h"
 #include "httpd.h"
 #include "influx.h"
 #include "ingest.h"
 #include "jsonout.h"
 #include "knowledge.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "pipeline.h"
@@ -41,6 +43,8 @@ struct daemon {
     struct pipeline *pipe;
     struct ingest *in;
     struct httpd *http;
+    struct devstate *devstate;
+    struct live *live;
     atomic_int_least64_t last_full_log_ms;
     atomic_uint_least64_t reload_failures;
     atomic_bool stopping;         /* the MQTT thread stops waiting for room */
@@ -339,6 +343,10 @@ static int open_parts(struct daemon *d)
         knowledge_free(k);
         return -EIO;
     }
+    d->devstate = devstate_new();
+    if (!d->devstate)
+        return -ENOMEM;
+    pipeline_set_devstate(d->pipe, d->devstate);
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
@@ -348,6 +356,9 @@ static int open_parts(struct daemon *d)
             return -ENOMEM;
         httpd_route(d->http, "GET", "/healthz", health, d);
         httpd_route(d->http, "GET", "/metrics", render_metrics, d);
+        d->live = live_new(c, d->devstate);
+        if (!d->live || live_register(d->live, d->http) != 0)
+            return -ENOMEM;
         rc = httpd_start(d->http);
         if (rc)
             return rc;
@@ -358,8 +369,10 @@ static int open_parts(struct daemon *d)
 static void close_parts(struct daemon *d)
 {
     httpd_stop(d->http);
+    live_free(d->live);
     ingest_free(d->in);
     pipeline_free(d->pipe);
+    devstate_free(d->devstate);
     influx_free(d->db);
     wal_close(d->wal);
     quarantine_close(d->q);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "devstate.h"
 #include "dispatch.h"
 #include "influx.h"
 #include "knowledge.h"
@@ -38,6 +39,7 @@ struct pipeline {
     struct knowledge *k;                 /* in use by the pipeline thread */
     _Atomic(struct knowledge *) pending; /* handed over by pipeline_set_knowledge */
     struct unknown_devices *unknown;
+    struct devstate *devstate; /* borrowed; NULL: none */
     struct reading r;
     struct field scratch[READING_MAX_FIELDS + 2]; /* the fields of one point */
     struct buf batch;
@@ -126,10 +128,19 @@ static void adopt(struct pipeline *p)
     knowledge_free(p->k);
     p->k = k;
     unknown_devices_forget_registered(p->unknown, k->registry);
+    if (p->devstate)
+        devstate_sync_registry(p->devstate, k->registry, k->profiles);
     uint64_t g = atomic_fetch_add(&p->generation, 1) + 1;
     log_info("pipeline", "reloaded generation=%llu assets=%zu categories=%zu",
              (unsigned long long)g, k->registry ? registry_count(k->registry) : 0,
              profile_set_count(k->profiles));
+}
+
+void pipeline_set_devstate(struct pipeline *p, struct devstate *ds)
+{
+    p->devstate = ds;
+    if (ds)
+        devstate_sync_registry(ds, p->k->registry, p->k->profiles);
 }
 
 void pipeline_stats(struct pipeline *p, struct pipeline_stats *out)
@@ -343,6 +354,20 @@ static int process(struct pipeline *p, const struct wal_record *rec)
     if (rc == 0) {
         metrics_add(C_READINGS_ACCEPTED, 1);
         validate_remember(p->validator, &res, now);
+        if (p->devstate) {
+            struct devstate_obs o = {.asset = a,
+                                     .device = who.device,
+                                     .device_len = who.device_len,
+                                     .category = pt.meas,
+                                     .category_len = pt.meas_len,
+                                     .district = dis,
+                                     .district_len = dis ? dis_len : 0,
+                                     .profile = subj.profile,
+                                     .reading = &p->r,
+                                     .recv_ms = rec->recv_ms,
+                                     .whole = res.nbad == 0};
+            devstate_note(p->devstate, &o);
+        }
     }
     return 0;
 }

@@ -1,0 +1,243 @@
+#include "live.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonout.h"
+#include "log.h"
+#include "numparse.h"
+#include "webassets.h"
+
+#define POLL_MS 100
+#define FILTER_MAX 256
+
+struct live {
+    const struct config *cfg;
+    struct devstate *ds;
+    atomic_int streams;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void json_error(struct httpd_response *res, int status, const char *msg)
+{
+    res->status = status;
+    buf_reset(&res->body);
+    buf_putc(&res->body, '{');
+    json_append_kv(&res->body, "error", msg);
+    buf_puts(&res->body, "}\n");
+}
+
+/* Reads ?state=; false (and a 400 answer) when it is not a state. */
+static bool read_filter(const struct httpd_request *req, struct devstate_filter *f,
+                        struct httpd_response *res)
+{
+    memset(f, 0, sizeof *f);
+    f->district = httpd_query(req, "district");
+    f->category = httpd_query(req, "category");
+    f->device = httpd_query(req, "device");
+    f->q = httpd_query(req, "q");
+    const char *st = httpd_query(req, "state");
+    if (st && *st) {
+        if (devstate_state_parse(st, &f->state) != 0) {
+            json_error(res, 400, "state must be online, offline or never");
+            return false;
+        }
+        f->has_state = true;
+    }
+    return true;
+}
+
+static void on_devices(void *ctx, const struct httpd_request *req, struct httpd_response *res)
+{
+    struct live *l = ctx;
+    struct devstate_filter f;
+    if (!read_filter(req, &f, res))
+        return;
+    if (devstate_render_list(l->ds, &f, wall_ms(), &res->body) != 0)
+        json_error(res, 500, "the device list does not fit in a response");
+}
+
+static void on_device(void *ctx, const struct httpd_request *req, struct httpd_response *res)
+{
+    struct live *l = ctx;
+    if (!req->rest[0] || strchr(req->rest, '/')) {
+        json_error(res, 404, "no such device");
+        return;
+    }
+    int rc = devstate_render_one(l->ds, req->rest, wall_ms(), &res->body);
+    if (rc == -ENOENT)
+        json_error(res, 404, "no such device");
+    else if (rc)
+        json_error(res, 500, "the device does not fit in a response");
+    else
+        buf_putc(&res->body, '\n');
+}
+
+/* One client's stream: its filter (copied) and how far it has got. */
+struct stream {
+    struct live *l;
+    char district[FILTER_MAX], category[FILTER_MAX], device[FILTER_MAX];
+    struct devstate_filter f;
+    uint64_t since;
+    bool hello_sent;
+};
+
+static void stream_free(void *ctx)
+{
+    struct stream *st = ctx;
+    if (st) {
+        atomic_fetch_sub(&st->l->streams, 1);
+        free(st);
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/*
+ * Waits (polling the version, so that the pipeline never signals anyone)
+ * until something the client wants changed, then sends it; a comment line
+ * every LIVE_HEARTBEAT_MS keeps proxies and the connection timeout quiet.
+ */
+static int produce(void *ctx, struct buf *out, const atomic_bool *stopping)
+{
+    struct stream *st = ctx;
+    struct devstate *ds = st->l->ds;
+    if (!st->hello_sent) {
+        st->hello_sent = true;
+        return buf_printf(out, "retry: 2000\nevent: hello\ndata: {\"version\":%llu}\n\n",
+                          (unsigned long long)st->since) < 0
+                   ? -EIO
+                   : 0;
+    }
+    for (int waited = 0; waited < LIVE_HEARTBEAT_MS; waited += POLL_MS) {
+        if (atomic_load(stopping))
+            return 1;
+        if (devstate_version(ds) > st->since) {
+            uint64_t upto;
+            int rc = devstate_render_changes(ds, st->since, &st->f, LIVE_MAX_BEHIND, wall_ms(), out,
+                                             &upto);
+            st->since = upto;
+            if (rc == -EOVERFLOW)
+                return buf_printf(out,
+                                  "event: resync\ndata: {\"version\":%llu,\"reason\":\"behind\"}"
+                                  "\n\n",
+                                  (unsigned long long)upto) < 0
+                           ? -EIO
+                           : 0;
+            if (rc)
+                return rc;
+            if (out->len)
+                return 0;
+        }
+        sleep_ms(POLL_MS);
+    }
+    return buf_puts(out, ": ping\n\n") ? -EIO : 0;
+}
+
+static void copy_param(char *dst, const char *src, const char **slot)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= FILTER_MAX)
+        n = FILTER_MAX - 1;
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
+    *slot = dst;
+}
+
+static void on_stream(void *ctx, const struct httpd_request *req, struct httpd_response *res)
+{
+    struct live *l = ctx;
+    struct devstate_filter f;
+    if (!read_filter(req, &f, res))
+        return;
+    uint64_t now_v = devstate_version(l->ds);
+    uint64_t since = now_v;
+    const char *s = httpd_query(req, "since");
+    if (s && *s) {
+        int64_t v;
+        if (num_parse_i64(s, strlen(s), 0, INT64_MAX, &v) != 0) {
+            json_error(res, 400, "since must be a version number from /api/v1/devices");
+            return;
+        }
+        since = (uint64_t)v < now_v ? (uint64_t)v : now_v;
+    }
+    if (atomic_fetch_add(&l->streams, 1) >= LIVE_MAX_STREAMS) {
+        atomic_fetch_sub(&l->streams, 1);
+        json_error(res, 503, "too many live streams open");
+        return;
+    }
+    struct stream *st = calloc(1, sizeof *st);
+    if (!st) {
+        atomic_fetch_sub(&l->streams, 1);
+        json_error(res, 503, "out of memory");
+        return;
+    }
+    st->l = l;
+    st->since = since;
+    st->f = f;
+    copy_param(st->district, f.district, &st->f.district);
+    copy_param(st->category, f.category, &st->f.category);
+    copy_param(st->device, f.device, &st->f.device);
+    st->f.q = NULL;
+    res->content_type = "text/event-stream; charset=utf-8";
+    res->stream = produce;
+    res->stream_ctx = st;
+    res->stream_free = stream_free;
+}
+
+static void on_asset(void *ctx, const struct httpd_request *req, struct httpd_response *res)
+{
+    (void)ctx;
+    const char *path = strcmp(req->path, "/") == 0 ? "/ui/index.html" : req->path;
+    const struct web_asset *a = web_asset_find(path);
+    if (!a) {
+        res->status = 404;
+        res->content_type = "text/plain; charset=utf-8";
+        buf_puts(&res->body, "not found\n");
+        return;
+    }
+    res->content_type = a->content_type;
+    if (buf_append(&res->body, a->data, a->len) != 0)
+        json_error(res, 500, "asset too large");
+}
+
+struct live *live_new(const struct config *cfg, struct devstate *ds)
+{
+    struct live *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->cfg = cfg;
+    l->ds = ds;
+    return l;
+}
+
+int live_register(struct live *l, struct httpd *http)
+{
+    if (httpd_route(http, "GET", "/api/v1/devices", on_devices, l) != 0 ||
+        httpd_route(http, "GET", "/api/v1/devices/*", on_device, l) != 0 ||
+        httpd_route(http, "GET", "/api/v1/stream", on_stream, l) != 0 ||
+        httpd_route(http, "GET", "/", on_asset, l) != 0 ||
+        httpd_route(http, "GET", "/ui/*", on_asset, l) != 0) {
+        log_error("live", "cannot register the live view routes: too many routes");
+        return -ENOSPC;
+    }
+    return 0;
+}
+
+void live_free(struct live *l)
+{
+    free(l);
+}
