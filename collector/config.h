@@ -15,6 +15,7 @@
 #include "buf.h"
 
 #define CONFIG_MAX_TOPICS 32
+#define CONFIG_MAX_WEBHOOKS 8
 
 enum influx_api { INFLUX_API_V1, INFLUX_API_V2 };
 /* What validation does with a field its category profile does not know. */
@@ -24,6 +25,8 @@ enum registry_unknown {
     REGISTRY_UNKNOWN_FLAG,      /* accept it, tagged as unregistered */
     REGISTRY_UNKNOWN_QUARANTINE /* quarantine it with reason unknown_device */
 };
+/* Language of chat notifications (WeCom, DingTalk). */
+enum notify_lang { NOTIFY_LANG_ZH, NOTIFY_LANG_EN };
 /* What the daemon does when the write-ahead log reaches wal.max_bytes. */
 enum wal_full_policy { WAL_FULL_PAUSE, WAL_FULL_DROP_OLDEST };
 
@@ -105,6 +108,19 @@ struct config {
         int64_t max_bytes;
         enum wal_full_policy full_policy;
     } wal;
+
+    struct {
+        bool mqtt;   /* retained state on lifeline/alerts/... */
+        bool influx; /* measurement `alert` */
+        char *webhooks[CONFIG_MAX_WEBHOOKS]; /* "FORMAT=URL" */
+        size_t nwebhooks;
+        int group_window_ms;
+        int retry_min_ms;
+        int retry_max_ms;
+        int retry_attempts;
+        int timeout_ms;
+        enum notify_lang lang;
+    } notify;
 };
 
 /*

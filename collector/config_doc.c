@@ -52,6 +52,10 @@ static void write_default(FILE *out, const struct config_entry *e)
         }
         break;
     case CT_STRLIST:
+        if (!e->def_str) {
+            fputs("`[]`", out);
+            break;
+        }
         fputs("`[\"", out);
         cell(out, e->def_str);
         for (size_t i = 1; e->values && e->values[i]; i++) {
@@ -85,7 +89,8 @@ static void write_range(FILE *out, const struct config_entry *e)
             fprintf(out, "%s`%s`", i ? ", " : "", e->values[i]);
         break;
     case CT_STRLIST:
-        fprintf(out, "%" PRId64 "..%" PRId64 " topic filters", e->min, e->max);
+        fprintf(out, "%" PRId64 "..%" PRId64 " %s", e->min, e->max,
+                strncmp(e->key, "mqtt.", 5) == 0 ? "topic filters" : "entries");
         break;
     case CT_PATH:
         fputs(e->flags & CF_READABLE ? "absolute path of a readable file" : "absolute path", out);

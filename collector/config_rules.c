@@ -56,6 +56,8 @@ void config_check_rules(struct config_ctx *x)
                 c->mqtt.reconnect_max_s);
     check_order(x, "influx.retry_min_ms", "influx.retry_max_ms", c->influx.retry_min_ms,
                 c->influx.retry_max_ms);
+    check_order(x, "notify.retry_min_ms", "notify.retry_max_ms", c->notify.retry_min_ms,
+                c->notify.retry_max_ms);
     if (ok(x, "wal.segment_bytes") && ok(x, "wal.max_bytes") &&
         c->wal.max_bytes / 2 < c->wal.segment_bytes)
         config_fail(x, "wal.max_bytes",

@@ -8,6 +8,7 @@
 #include "config_table.h"
 #include "dispatch.h"
 #include "numparse.h"
+#include "webhook.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -241,6 +242,16 @@ static const char *const unknown_modes[] = {"flag", "quarantine", NULL}; /* enum
 /* order of enum wal_full_policy */
 static const char *const wal_full_policies[] = {"pause", "drop_oldest", NULL};
 
+static bool check_webhook(const char *v, struct buf *msg)
+{
+    enum webhook_format fmt;
+    const char *url;
+    return webhook_parse(v, &fmt, &url, msg) == 0;
+}
+
+static const char *const no_webhooks[] = {NULL};
+static const char *const notify_langs[] = {"zh", "en", NULL}; /* order of enum notify_lang */
+
 /* clang-format off */
 #define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
 #define PATH(k, f, def, fl, help) {k, CT_PATH, OFF(f), 0, def, 0, 0, 0, NULL, fl, NULL, NULL, help}
@@ -406,8 +417,10 @@ const struct config_entry config_table[] = {
         "Size at which the write-ahead log starts a new segment file; a segment is deleted "
         "once every reading in it is stored or quarantined."),
     INT("wal.fsync_ms", wal.fsync_ms, 100, 0, 10000, NULL,
-        "Group commit: appended records reach the disk within this many milliseconds, which "
-        "bounds what a power loss can take. 0 fsyncs every record (slow)."),
+        "Group commit: every reading is written to its WAL segment (the kernel's page cache) "
+        "before the MQTT callback returns, so a crash or SIGKILL of the daemon loses none; "
+        "fdatasync follows within this many milliseconds, which bounds what a power loss or "
+        "kernel crash can take. 0 fdatasyncs every record before the callback returns (slow)."),
     I64("wal.max_bytes", wal.max_bytes, 1073741824, 131072, INT64_C(1) << 50,
         "at least 2 × wal.segment_bytes",
         "Disk space the write-ahead log may use; size it for the longest database outage to "
@@ -421,6 +434,38 @@ const struct config_entry config_table[] = {
          "`max_queued_messages 0`, `persistence true`). `drop_oldest` deletes the oldest "
          "segment to make room: the newest data wins, and lifeline_wal_dropped_records counts "
          "what was lost."),
+
+    BOOL("notify.mqtt", notify.mqtt, 1,
+         "Publish each alert's state, retained at QoS 1, on "
+         "`lifeline/alerts/{district}/{category}/{device}/{rule}` of the broker in mqtt.url; "
+         "the resolved state replaces the firing one. Lifeline skips these topics when it reads "
+         "`lifeline/#`."),
+    BOOL("notify.influx", notify.influx, 1,
+         "Write every alert transition as a point of measurement `alert` to the database in "
+         "influx.url."),
+    {"notify.webhooks", CT_STRLIST, OFF(notify.webhooks), OFF(notify.nwebhooks), NULL, 0, 0,
+     CONFIG_MAX_WEBHOOKS, no_webhooks, 0, check_webhook, "`FORMAT=URL`",
+     "Webhook destinations, `FORMAT=URL` strings, FORMAT `json` (the alert events as JSON), "
+     "`wecom` (WeCom group robot) or `dingtalk` (DingTalk group robot), e.g. "
+     "`wecom=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=KEY`. The URL holds the "
+     "robot's key: keep the configuration file readable by the service user only."},
+    INT("notify.group_window_ms", notify.group_window_ms, 10000, 0, 600000, NULL,
+        "Webhook events of one district within this many milliseconds of the first go out as "
+        "one message, so that a feeder outage sends one message, not hundreds. 0 sends every "
+        "event alone."),
+    INT("notify.retry_min_ms", notify.retry_min_ms, 1000, 1, 600000, NULL,
+        "First delay before retrying a webhook that failed (transport error, 408, 429, 5xx, or "
+        "a robot's nonzero errcode); it doubles up to notify.retry_max_ms."),
+    INT("notify.retry_max_ms", notify.retry_max_ms, 300000, 1, 3600000,
+        "at least notify.retry_min_ms", "Longest delay between two webhook attempts."),
+    INT("notify.retry_attempts", notify.retry_attempts, 8, 1, 100, NULL,
+        "Attempts per webhook message, the first included; then it is logged and counted in "
+        "lifeline_notify_webhook_failed_total."),
+    INT("notify.timeout_ms", notify.timeout_ms, 10000, 100, 300000, NULL,
+        "Time limit of one webhook request, connecting included."),
+    ENUM("notify.lang", notify.lang, "zh", notify_langs, 0,
+         "Language of the WeCom and DingTalk messages: `zh` (Chinese, alert.summary_zh) or "
+         "`en`."),
 };
 /* clang-format on */
 

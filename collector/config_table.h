@@ -58,7 +58,7 @@ struct config_entry {
 extern const struct config_entry config_table[];
 extern const size_t config_table_len;
 
-#define CONFIG_MAX_ENTRIES 64 /* >= config_table_len, checked by the unit test */
+#define CONFIG_MAX_ENTRIES 128 /* >= config_table_len, checked by the unit test */
 
 /* The state of one config_load: where error lines go and what was seen. */
 struct config_ctx {

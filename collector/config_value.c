@@ -337,7 +337,8 @@ static bool apply_list(struct config_ctx *x, const struct config_entry *e, const
         else
             buf_printf(b, "has %d entries; fix: list %lld to %lld", n, (long long)e->min,
                        (long long)e->max);
-        buf_printf(b, "%s [\"%s\"]", cJSON_IsArray(v) ? ", e.g." : "; fix: write e.g.", e->def_str);
+        buf_printf(b, "%s [\"%s\"]", cJSON_IsArray(v) ? ", e.g." : "; fix: write e.g.",
+                   e->def_str ? e->def_str : "");
         config_done(x);
         return false;
     }

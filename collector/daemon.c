@@ -20,6 +20,7 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "pipeline.h"
 #include "quarantine.h"
 #include "wal.h"
@@ -45,6 +46,7 @@ struct daemon {
     struct httpd *http;
     struct devstate *devstate;
     struct live *live;
+    struct notify *notify;
     atomic_int_least64_t last_full_log_ms;
     atomic_uint_least64_t reload_failures;
     atomic_bool stopping;         /* the MQTT thread stops waiting for room */
@@ -235,6 +237,9 @@ static void render_knowledge(struct daemon *d, struct buf *b)
     metrics_render_counter(b, "lifeline_fields_quarantined_total",
                            "Bad fields removed from otherwise stored readings (validate.partial)",
                            ps.fields_quarantined);
+    metrics_render_counter(b, "lifeline_own_alert_messages_total",
+                           "Messages on lifeline/alerts/... (Lifeline's own alerts) skipped",
+                           ps.own_alerts);
 }
 
 static void render_metrics(void *ctx, const struct httpd_request *req, struct httpd_response *res)
@@ -249,6 +254,16 @@ static void render_metrics(void *ctx, const struct httpd_request *req, struct ht
     metrics_render(body);
     render_wal(d, &ws, body);
     render_knowledge(d, body);
+    if (d->notify)
+        notify_render_metrics(d->notify, body);
+}
+
+/* The notifier's MQTT publisher: the ingest client, QoS 1. */
+static int publish_alert(void *ctx, const char *topic, const void *payload, size_t len,
+                         int retained)
+{
+    struct daemon *d = ctx;
+    return ingest_publish(d->in, topic, payload, len, 1, retained);
 }
 
 /* Loads profiles and registry; logs every problem. NULL on error. */
@@ -350,6 +365,9 @@ static int open_parts(struct daemon *d)
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
+    d->notify = notify_new(c, publish_alert, d);
+    if (!d->notify)
+        return -EIO;
     if (c->http.listen && c->http.listen[0]) {
         d->http = httpd_new(c->http.listen);
         if (!d->http)
@@ -370,6 +388,7 @@ static void close_parts(struct daemon *d)
 {
     httpd_stop(d->http);
     live_free(d->live);
+    notify_free(d->notify); /* before ingest: its last publishes need the client */
     ingest_free(d->in);
     pipeline_free(d->pipe);
     devstate_free(d->devstate);

@@ -48,6 +48,7 @@ struct influx {
     int64_t trouble_since_ms; /* monotonic, when state left LINK_OK */
     uint64_t failed_attempts; /* since state left LINK_OK */
     uint64_t rng;
+    bool quiet; /* not the readings' writer: keep out of the process metrics */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -431,7 +432,8 @@ static void note_ok(struct influx *w)
     }
     w->state = LINK_OK;
     w->refused_status = 0;
-    metrics_set(G_LAST_WRITE_OK, 1);
+    if (!w->quiet)
+        metrics_set(G_LAST_WRITE_OK, 1);
 }
 
 static void note_failure(struct influx *w, long status, const char *err)
@@ -453,7 +455,8 @@ static void note_failure(struct influx *w, long status, const char *err)
     }
     w->state = next;
     w->refused_status = next == LINK_REFUSED ? status : 0;
-    metrics_set(G_LAST_WRITE_OK, 0);
+    if (!w->quiet)
+        metrics_set(G_LAST_WRITE_OK, 0);
 }
 
 static void reject_line(struct influx *w, const char *line, size_t len, long status,
@@ -470,7 +473,7 @@ static void reject_line(struct influx *w, const char *line, size_t len, long sta
     log_warn(TAG, "database rejected a line status=%ld bytes=%zu", status, len);
     if (w->q)
         (void)quarantine_add(w->q, now_ms(CLOCK_REALTIME), reason, detail, NULL, line, len);
-    else
+    else if (!w->quiet)
         metrics_rejected(reason);
 }
 
@@ -480,10 +483,12 @@ static int write_range(struct influx *w, const char *body, size_t len, size_t nl
     int64_t backoff = w->retry_min_ms;
     for (;;) {
         long status = post(w, body, len);
-        metrics_write_status((int)status);
+        if (!w->quiet)
+            metrics_write_status((int)status);
         if (status >= 200 && status < 300) {
             note_ok(w);
-            metrics_add(C_POINTS_WRITTEN, nlines);
+            if (!w->quiet)
+                metrics_add(C_POINTS_WRITTEN, nlines);
             return 0;
         }
         char err[ERROR_TEXT_MAX];
@@ -507,7 +512,8 @@ static int write_range(struct influx *w, const char *body, size_t len, size_t nl
             return write_range(w, body + left_len, len - left_len, nlines - left_lines, stop);
         }
         note_failure(w, status, err);
-        metrics_add(C_WRITE_RETRIES, 1);
+        if (!w->quiet)
+            metrics_add(C_WRITE_RETRIES, 1);
         int64_t delay =
             parse_retry_after(w->retry_after, (int64_t)time(NULL), w->retry_max_ms * 10);
         if (delay < 0)
@@ -539,8 +545,10 @@ int influx_write(struct influx *w, const char *body, size_t len, size_t nlines,
     int64_t t0 = now_ms(CLOCK_MONOTONIC);
     int rc = write_range(w, body, len, nlines, stop);
     if (rc == 0) {
-        metrics_add(C_BATCHES_WRITTEN, 1);
-        metrics_batch_latency((double)(now_ms(CLOCK_MONOTONIC) - t0) / 1000.0);
+        if (!w->quiet)
+            metrics_add(C_BATCHES_WRITTEN, 1);
+        if (!w->quiet)
+            metrics_batch_latency((double)(now_ms(CLOCK_MONOTONIC) - t0) / 1000.0);
     }
     return rc;
 }
@@ -625,7 +633,8 @@ struct influx *influx_new(const struct config *cfg, struct quarantine *q)
         curl_easy_setopt(c, CURLOPT_USERNAME, cfg->influx.username);
         curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->influx.password ? cfg->influx.password : "");
     }
-    metrics_set(G_LAST_WRITE_OK, 1);
+    if (!w->quiet)
+        metrics_set(G_LAST_WRITE_OK, 1);
     log_debug(TAG, "writer ready url=%s gzip=%d", w->write_url, (int)w->gzip);
     return w;
 
@@ -648,4 +657,9 @@ void influx_free(struct influx *w)
     buf_free(&w->resp);
     free(w->write_url);
     free(w);
+}
+
+void influx_set_quiet(struct influx *w, bool quiet)
+{
+    w->quiet = quiet;
 }

@@ -52,6 +52,13 @@ struct influx;
  */
 struct influx *influx_new(const struct config *cfg, struct quarantine *q);
 
+/*
+ * A writer for something other than the readings (alert transitions) stays
+ * out of the process metrics (points written, write status, last write ok),
+ * so that /metrics and /healthz speak of the readings only.
+ */
+void influx_set_quiet(struct influx *w, bool quiet);
+
 /* Closes the connection and frees everything; accepts NULL. */
 void influx_free(struct influx *w);
 

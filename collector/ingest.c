@@ -479,3 +479,25 @@ bool ingest_connected(const struct ingest *in)
 {
     return atomic_load(&((struct ingest *)in)->state) == ST_CONNECTED;
 }
+
+int ingest_publish(struct ingest *in, const char *topic, const void *payload, size_t len, int qos,
+                   int retained)
+{
+    if (!in || !topic || !topic[0] || qos < 0 || qos > 2 || len > INT32_MAX)
+        return -EINVAL;
+    if (atomic_load(&in->state) != ST_CONNECTED)
+        return -ENOTCONN;
+    MQTTAsync_message m = MQTTAsync_message_initializer;
+    m.payload = (void *)payload;
+    m.payloadlen = (int)len;
+    m.qos = qos;
+    m.retained = retained ? 1 : 0;
+    MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+    int rc = MQTTAsync_sendMessage(in->client, topic, &m, &ro);
+    if (rc == MQTTASYNC_SUCCESS)
+        return 0;
+    if (rc == MQTTASYNC_DISCONNECTED)
+        return -ENOTCONN;
+    log_warn("ingest", "publish refused topic=%s rc=%d", topic, rc);
+    return -EIO;
+}

@@ -53,6 +53,17 @@ void ingest_pause(struct ingest *in);
 void ingest_resume(struct ingest *in);
 bool ingest_paused(const struct ingest *in);
 bool ingest_connected(const struct ingest *in);
+/*
+ * Publishes payload[0..len) on `topic` (NUL-terminated) with `qos` (0-2) and
+ * the retained flag, on the subscription's client and session. Returns 0
+ * when Paho has taken the message (QoS 1 and 2 are kept in the session's
+ * persistence until the broker acknowledges them); -ENOTCONN at once while
+ * not connected (paused, reconnecting, stopped): the caller keeps what it
+ * wants to send and tries again; -EINVAL for bad arguments; -EIO when Paho
+ * refuses. Thread safe; never waits for the network.
+ */
+int ingest_publish(struct ingest *in, const char *topic, const void *payload, size_t len, int qos,
+                   int retained);
 /* Milliseconds since the epoch, the clock used for recv_ms. */
 int64_t ingest_now_ms(void);
 

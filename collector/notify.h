@@ -10,7 +10,15 @@
 #define LIFELINE_NOTIFY_H
 
 #include "alert.h"
+#include "buf.h"
 #include "config.h"
+
+/*
+ * Alert states are published under this prefix (see docs/notifications.md);
+ * the pipeline skips messages on topics below it, so that Lifeline never
+ * ingests its own alerts although `lifeline/#` is subscribed by default.
+ */
+#define NOTIFY_TOPIC_PREFIX "lifeline/alerts/"
 
 struct notify;
 
@@ -32,5 +40,11 @@ void notify_free(struct notify *n);
  * kept as the latest state per alert). Thread safe.
  */
 void notify_submit(struct notify *n, const struct alert_event *ev);
+/*
+ * Appends the notifier's counters (lifeline_notify_*: queue, drops, MQTT
+ * publishes, webhook deliveries, failures and retries) in the Prometheus
+ * text format, for GET /metrics. Thread safe.
+ */
+void notify_render_metrics(struct notify *n, struct buf *out);
 
 #endif

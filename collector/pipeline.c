@@ -16,6 +16,7 @@
 #include "lineproto.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "quarantine.h"
 #include "reading.h"
 #include "unknown_devices.h"
@@ -54,7 +55,7 @@ struct pipeline {
     atomic_bool abort;    /* stop now */
     atomic_bool no_retry; /* shutting down: the writer makes one attempt per batch */
     atomic_uint_least64_t generation, no_reading, unknown_fields, rsrp_normalised,
-        fields_quarantined;
+        fields_quarantined, own_alerts;
 };
 
 static int64_t mono_ms(void)
@@ -150,6 +151,7 @@ void pipeline_stats(struct pipeline *p, struct pipeline_stats *out)
     out->unknown_fields = atomic_load(&p->unknown_fields);
     out->rsrp_normalised = atomic_load(&p->rsrp_normalised);
     out->fields_quarantined = atomic_load(&p->fields_quarantined);
+    out->own_alerts = atomic_load(&p->own_alerts);
     out->unknown_devices = unknown_devices_count(p->unknown);
 }
 
@@ -270,6 +272,11 @@ static int write_points(struct pipeline *p, const struct wal_record *rec, const 
 static int process(struct pipeline *p, const struct wal_record *rec)
 {
     char detail[512];
+    static const size_t own_len = sizeof NOTIFY_TOPIC_PREFIX - 1;
+    if (rec->topic_len >= own_len && memcmp(rec->topic, NOTIFY_TOPIC_PREFIX, own_len) == 0) {
+        atomic_fetch_add(&p->own_alerts, 1);
+        return 0;
+    }
     if (rec->payload_len > (size_t)p->cfg->mqtt.max_payload) {
         snprintf(detail, sizeof detail, "payload of %zu bytes is over mqtt.max_payload %lld",
                  rec->payload_len, (long long)p->cfg->mqtt.max_payload);

@@ -9,6 +9,11 @@
  * message goes to quarantine with its reason. The WAL is committed up to a
  * record only when everything up to it is in the database or in quarantine,
  * so a crash at any point replays rather than loses.
+ *
+ * Messages on topics under NOTIFY_TOPIC_PREFIX (lifeline/alerts/) are
+ * Lifeline's own alert states coming back through a `lifeline/#`
+ * subscription: they are skipped and counted, neither decoded nor
+ * quarantined.
  */
 #ifndef LIFELINE_PIPELINE_H
 #define LIFELINE_PIPELINE_H
@@ -55,6 +60,7 @@ struct pipeline_stats {
     uint64_t unknown_fields;     /* fields not in their profile, stored as they came */
     uint64_t rsrp_normalised;    /* readings whose RSRP was turned back into dBm */
     uint64_t fields_quarantined; /* bad fields removed in validate.partial mode */
+    uint64_t own_alerts;         /* messages on lifeline/alerts/..., Lifeline's own, skipped */
     size_t unknown_devices;      /* distinct unregistered devices seen (bounded) */
 };
 /* Thread safe. */

@@ -1,9 +1,11 @@
 /*
- * wal: open/close, append and the group-commit writer thread (commit, drop
- * and stats are in wal_commit.c, reading in wal_read.c). Records are encoded into `pend` under the
- * mutex; the writer swaps `pend` with its own `batch`, writes the batch outside the mutex (rotating
- * segments at record boundaries), fdatasyncs, and only then publishes the
- * new durable sequence number to the reader and waiting appenders.
+ * wal: open/close, append and the group-commit (sync) thread (commit, drop
+ * and stats are in wal_commit.c, reading in wal_read.c). wal_append encodes
+ * its record into `buf` and pwrites it to the active segment under the mutex,
+ * so it is in the page cache (readable, and safe from a SIGKILL) when the
+ * call returns. The sync thread fdatasyncs every fsync_ms outside the mutex
+ * and then moves the durable point; `buf` keeps what is written but not yet
+ * synced, so that a failed fdatasync can be answered by writing it again.
  */
 #include "wal_impl.h"
 
@@ -21,10 +23,10 @@
 #include "log.h"
 
 #define DEFAULT_SEGMENT_BYTES (64 * 1024 * 1024)
-/* Flush before fsync_ms is up once this much is buffered: bounds memory and latency. */
+/* Sync before fsync_ms is up once this much is unsynced: bounds memory and latency. */
 #define KICK_BYTES (4 * 1024 * 1024)
 /* Appenders wait for the writer beyond this (the disk is slower than the input). */
-#define PEND_MAX ((size_t)64 * 1024 * 1024)
+#define BUF_MAX ((size_t)64 * 1024 * 1024)
 #define RETRY_MS 500
 
 int64_t wal_now_us(void)
@@ -59,55 +61,76 @@ static int pwrite_all(int fd, const char *p, size_t n, int64_t off)
     return 0;
 }
 
-/* Closes the active segment (already durable) and opens a new one for `first`. */
+/* Whether fd has bytes to fdatasync (only the last run can hold the active file). */
+static bool fd_in_runs(const struct wal *w, int fd)
+{
+    return w->nruns > 0 && w->runs[w->nruns - 1].fd == fd;
+}
+
+/*
+ * Starts the segment for `first`. The old file stays open while it has bytes
+ * to fdatasync (the syncer closes it); the directory entry of the new one is
+ * fsynced by the syncer before any of its records count as durable.
+ * Caller holds mu.
+ */
 static int rotate(struct wal *w, uint64_t first)
 {
     char path[WAL_PATH_MAX];
-    if (w->seg_fd >= 0) {
-        close(w->seg_fd);
-        w->seg_fd = -1;
-        pthread_mutex_lock(&w->mu);
-        w->segs[w->nsegs - 1].active = false;
-        pthread_mutex_unlock(&w->mu);
-    }
     wal_seg_path(w, first, path, sizeof path);
     /* O_TRUNC: a leftover of a failed earlier attempt holds nothing durable. */
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0)
         return -errno;
-    if (fsync(w->dirfd) != 0) {
-        int rc = -errno;
-        close(fd);
-        unlink(path);
-        return rc;
-    }
     struct wal_seg s = {.first_seq = first, .last_seq = first - 1, .bytes = 0, .active = true};
-    pthread_mutex_lock(&w->mu);
+    if (w->seg_fd >= 0)
+        w->segs[w->nsegs - 1].active = false;
     int rc = wal_seg_push(w, &s);
-    pthread_mutex_unlock(&w->mu);
     if (rc) {
+        if (w->seg_fd >= 0)
+            w->segs[w->nsegs - 1].active = true;
         close(fd);
         unlink(path);
         return rc;
     }
+    if (w->seg_fd >= 0 && !fd_in_runs(w, w->seg_fd))
+        close(w->seg_fd);
     w->seg_fd = fd;
+    w->dir_dirty = true;
+    return 0;
+}
+
+static int add_run(struct wal *w, int fd, int64_t off, size_t len)
+{
+    struct wal_run *last = w->nruns ? &w->runs[w->nruns - 1] : NULL;
+    if (last && last->fd == fd && last->file_off + (int64_t)last->len == off) {
+        last->len += len;
+        return 0;
+    }
+    if (w->nruns == w->runs_cap) {
+        size_t cap = w->runs_cap ? w->runs_cap * 2 : 16;
+        struct wal_run *p = realloc(w->runs, cap * sizeof *p);
+        if (!p)
+            return -ENOMEM;
+        w->runs = p;
+        w->runs_cap = cap;
+    }
+    w->runs[w->nruns++] = (struct wal_run){.fd = fd, .file_off = off, .len = len};
     return 0;
 }
 
 /*
- * Writes batch[batch_done..len) to segments. After each fdatasync the durable
- * point moves; on failure the active segment is cut back to its durable size
- * and the rest of the batch is kept for a retry.
+ * Writes buf[buf_written..len) to segment files (rotating at record
+ * boundaries) and makes it readable. On failure the active segment is cut
+ * back to its written size and the rest stays in buf for a retry.
+ * Caller holds mu: records reach the file in sequence order.
  */
-static int flush_batch(struct wal *w)
+static int write_out(struct wal *w)
 {
-    struct wal_iobuf *b = &w->batch;
-    while (w->batch_done < b->len) {
-        size_t start = w->batch_done, end = start;
+    struct wal_iobuf *b = &w->buf;
+    while (w->buf_written < b->len) {
+        size_t start = w->buf_written, end = start;
         uint64_t first = wal_get_u64(b->data + start + WAL_HDR);
-        pthread_mutex_lock(&w->mu);
         int64_t seg_bytes = w->seg_fd >= 0 ? w->segs[w->nsegs - 1].bytes : 0;
-        pthread_mutex_unlock(&w->mu);
         if (w->seg_fd < 0 ||
             (seg_bytes > 0 && seg_bytes + (int64_t)(WAL_HDR + wal_get_u32(b->data + start + 4)) >
                                   w->opts.segment_bytes)) {
@@ -124,56 +147,173 @@ static int flush_batch(struct wal *w)
             last = wal_get_u64(b->data + end + WAL_HDR);
             end += rec_len;
         }
-        int64_t t0 = wal_now_us();
-        int rc = pwrite_all(w->seg_fd, b->data + start, end - start, seg_bytes);
-        if (rc == 0 && fdatasync(w->seg_fd) != 0)
-            rc = -errno;
+        int rc = add_run(w, w->seg_fd, seg_bytes, 0);
+        if (rc == 0)
+            rc = pwrite_all(w->seg_fd, b->data + start, end - start, seg_bytes);
         if (rc) {
             /* Never leave a torn record behind; a retry rewrites from here. */
             if (ftruncate(w->seg_fd, seg_bytes) != 0)
                 log_warn("wal", "cannot cut back segment error=%s", strerror(errno));
             return rc;
         }
-        int64_t us = wal_now_us() - t0;
-        pthread_mutex_lock(&w->mu);
+        w->runs[w->nruns - 1].len += end - start;
         struct wal_seg *s = &w->segs[w->nsegs - 1];
         s->bytes += (int64_t)(end - start);
         s->last_seq = last;
-        w->durable_seq = last;
+        w->written_seq = last;
+        w->buf_written = end;
         if (w->io_error) {
             /* Cleared before the record is visible: a reader that sees it sees appends work. */
             log_info("wal", "writes succeed again dir=%s", w->dir);
             w->io_error = false;
         }
-        w->fsync_last_us = us;
-        if (us > w->fsync_max_us)
-            w->fsync_max_us = us;
-        pthread_cond_broadcast(&w->cv_durable);
-        pthread_cond_signal(&w->cv_read);
-        pthread_mutex_unlock(&w->mu);
-        w->batch_done = end;
     }
+    pthread_cond_signal(&w->cv_read);
     return 0;
 }
 
+/* Forgets the first n bytes of buf (now durable) and the runs that held them;
+ * closes rotated-away segment files nothing is left to fdatasync in. */
+static void consume(struct wal *w, size_t n)
+{
+    struct wal_iobuf *b = &w->buf;
+    memmove(b->data, b->data + n, b->len - n);
+    b->len -= n;
+    w->buf_written -= n;
+    size_t i = 0;
+    while (n > 0 && i < w->nruns) {
+        struct wal_run *r = &w->runs[i];
+        size_t k = n < r->len ? n : r->len;
+        r->file_off += (int64_t)k;
+        r->len -= k;
+        n -= k;
+        if (r->len > 0)
+            break;
+        bool last_use = i + 1 == w->nruns ? r->fd != w->seg_fd : w->runs[i + 1].fd != r->fd;
+        if (last_use)
+            close(r->fd);
+        i++;
+    }
+    memmove(w->runs, w->runs + i, (w->nruns - i) * sizeof *w->runs);
+    w->nruns -= i;
+}
+
+/* After a failed fdatasync the kernel may have dropped the dirty pages:
+ * write every unsynced run again so that the next fdatasync covers it. */
+static void rewrite_runs(struct wal *w)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < w->nruns; i++) {
+        const struct wal_run *r = &w->runs[i];
+        int rc = pwrite_all(r->fd, w->buf.data + off, r->len, r->file_off);
+        if (rc)
+            log_warn("wal", "cannot rewrite unsynced records error=%s", strerror(-rc));
+        off += r->len;
+    }
+}
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/*
+ * One group commit: fsyncs the directory if a segment was created and
+ * fdatasyncs every file written since the last one, outside mu (appends
+ * go on meanwhile), then moves the durable point. Caller holds mu.
+ */
+static int sync_once(struct wal *w)
+{
+    size_t n = w->buf_written, nfds = 0;
+    uint64_t seq = w->written_seq;
+    bool dir = w->dir_dirty;
+    if (w->sync_fds_cap < w->nruns) {
+        int *p = realloc(w->sync_fds, w->nruns * sizeof *p);
+        if (!p)
+            return -ENOMEM;
+        w->sync_fds = p;
+        w->sync_fds_cap = w->nruns;
+    }
+    for (size_t i = 0; i < w->nruns; i++)
+        if (nfds == 0 || w->sync_fds[nfds - 1] != w->runs[i].fd)
+            w->sync_fds[nfds++] = w->runs[i].fd;
+    w->dir_dirty = false;
+    /* The files stay open meanwhile: only consume() closes a file with runs. */
+    pthread_mutex_unlock(&w->mu);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = dir && fsync(w->dirfd) != 0 ? -errno : 0;
+    for (size_t i = 0; rc == 0 && i < nfds; i++)
+        if (fdatasync(w->sync_fds[i]) != 0)
+            rc = -errno;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_mutex_lock(&w->mu);
+    if (rc) {
+        w->dir_dirty = w->dir_dirty || dir;
+        rewrite_runs(w);
+        return rc;
+    }
+    consume(w, n);
+    w->buf_since_ms = (int64_t)t0.tv_sec * 1000 + t0.tv_nsec / 1000000;
+    if (seq > w->durable_seq)
+        w->durable_seq = seq;
+    int64_t ns = ((int64_t)t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
+    w->fsync_last_us = ceil_div(ns > 0 ? ns : 1, 1000);
+    if (w->fsync_last_us > w->fsync_max_us)
+        w->fsync_max_us = w->fsync_last_us;
+    pthread_cond_broadcast(&w->cv_durable);
+    return 0;
+}
+
+/* Retries a failed write or fdatasync. Caller holds mu. */
+static int retry(struct wal *w)
+{
+    int rc = write_out(w);
+    if (rc == 0)
+        rc = sync_once(w);
+    if (rc)
+        w->io_error = true;
+    else if (w->io_error) {
+        log_info("wal", "writes succeed again dir=%s", w->dir);
+        w->io_error = false;
+    }
+    return rc;
+}
+
+/*
+ * The syncer: appenders write their records themselves; this thread only
+ * fdatasyncs, every fsync_ms (sooner when KICK_BYTES are unsynced or an
+ * appender waits with fsync_ms == 0), and retries after errors.
+ */
 static void *writer_main(void *arg)
 {
     struct wal *w = arg;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        bool have = w->batch_done < w->batch.len;
-        if (!have && w->pend.len == 0) {
+        if (w->io_error) {
+            if (!w->stop) {
+                /* Back off while the disk refuses writes. */
+                struct timespec ts = wal_deadline_after_us((int64_t)RETRY_MS * 1000);
+                pthread_cond_timedwait(&w->cv_writer, &w->mu, &ts);
+            }
+            int rc = retry(w);
+            if (rc)
+                pthread_cond_broadcast(&w->cv_durable);
+            if (rc && w->stop) {
+                log_error("wal", "records not written at close count=%" PRIu64,
+                          w->next_seq - 1 - w->durable_seq);
+                break;
+            }
+            continue;
+        }
+        if (w->buf.len == 0 && !w->dir_dirty) {
             if (w->stop)
                 break;
             pthread_cond_wait(&w->cv_writer, &w->mu);
             continue;
         }
-        if (w->io_error && !w->stop) {
-            /* Back off while the disk refuses writes. */
-            struct timespec ts = wal_deadline_after_us((int64_t)RETRY_MS * 1000);
-            pthread_cond_timedwait(&w->cv_writer, &w->mu, &ts);
-        } else if (!have && !w->stop && w->sync_waiters == 0 && w->pend.len < KICK_BYTES) {
-            int64_t due = w->pend_since_ms * 1000 + (int64_t)w->opts.fsync_ms * 1000;
+        if (!w->stop && w->sync_waiters == 0 && w->buf.len < KICK_BYTES) {
+            int64_t due = w->buf_since_ms * 1000 + (int64_t)w->opts.fsync_ms * 1000;
             int64_t now = wal_now_us();
             if (now < due) {
                 struct timespec ts = wal_deadline_after_us(due - now);
@@ -181,28 +321,12 @@ static void *writer_main(void *arg)
                 continue;
             }
         }
-        if (!have) {
-            struct wal_iobuf t = w->batch;
-            w->batch = w->pend;
-            w->pend = t;
-            w->pend.len = 0;
-            w->batch_done = 0;
-            pthread_cond_broadcast(&w->cv_durable); /* room in pend */
-        }
-        pthread_mutex_unlock(&w->mu);
-        int rc = flush_batch(w);
-        pthread_mutex_lock(&w->mu);
-        if (rc && !w->io_error)
-            log_error("wal", "write failed, appends refused until it succeeds dir=%s error=%s",
-                      w->dir, strerror(-rc));
-        w->io_error = rc != 0;
+        int rc = sync_once(w);
         if (rc) {
+            log_error("wal", "fdatasync failed, appends refused until it succeeds dir=%s error=%s",
+                      w->dir, strerror(-rc));
+            w->io_error = true;
             pthread_cond_broadcast(&w->cv_durable);
-            if (w->stop) {
-                log_error("wal", "records not written at close count=%" PRIu64,
-                          w->next_seq - 1 - w->durable_seq);
-                break;
-            }
         }
     }
     pthread_mutex_unlock(&w->mu);
@@ -309,6 +433,10 @@ void wal_close(struct wal *w)
         pthread_mutex_unlock(&w->mu);
         pthread_join(w->writer, NULL);
     }
+    /* Left over only when the last sync failed: each rotated-away file once. */
+    for (size_t i = 0; i < w->nruns; i++)
+        if (w->runs[i].fd != w->seg_fd && (i + 1 == w->nruns || w->runs[i + 1].fd != w->runs[i].fd))
+            close(w->runs[i].fd);
     if (w->seg_fd >= 0)
         close(w->seg_fd);
     if (w->rd_fd >= 0)
@@ -321,14 +449,15 @@ void wal_close(struct wal *w)
     pthread_mutex_destroy(&w->commit_mu);
     pthread_mutex_destroy(&w->mu);
     wal_rdbuf_free(&w->rd);
-    free(w->pend.data);
-    free(w->batch.data);
+    free(w->buf.data);
+    free(w->runs);
+    free(w->sync_fds);
     free(w->segs);
     free(w->samples);
     free(w);
 }
 
-static int pend_reserve(struct wal_iobuf *b, size_t n)
+static int buf_reserve(struct wal_iobuf *b, size_t n)
 {
     if (b->len + n <= b->cap)
         return 0;
@@ -351,7 +480,7 @@ int wal_append(struct wal *w, const char *topic, size_t topic_len, const void *p
     size_t rec_len = WAL_RECORD_OVERHEAD + topic_len + len;
     int rc = 0;
     pthread_mutex_lock(&w->mu);
-    while (w->pend.len > 0 && w->pend.len + rec_len > PEND_MAX && !w->io_error)
+    while (w->buf.len > 0 && w->buf.len + rec_len > BUF_MAX && !w->io_error)
         pthread_cond_wait(&w->cv_durable, &w->mu);
     if (w->io_error) {
         rc = -EIO;
@@ -361,22 +490,33 @@ int wal_append(struct wal *w, const char *topic, size_t topic_len, const void *p
         rc = -ENOSPC;
         goto out;
     }
-    rc = pend_reserve(&w->pend, rec_len);
+    rc = buf_reserve(&w->buf, rec_len);
     if (rc)
         goto out;
     uint64_t seq = w->next_seq++;
-    wal_rec_encode(w->pend.data + w->pend.len, seq, recv_ms, topic, topic_len, payload, len);
-    if (w->pend.len == 0) {
-        w->pend_since_ms = wal_now_us() / 1000;
+    wal_rec_encode(w->buf.data + w->buf.len, seq, recv_ms, topic, topic_len, payload, len);
+    if (w->buf.len == 0) {
+        w->buf_since_ms = wal_now_us() / 1000;
         pthread_cond_signal(&w->cv_writer);
     }
-    w->pend.len += rec_len;
+    w->buf.len += rec_len;
     w->bytes_used += (int64_t)rec_len;
     if (seq == w->committed_seq + 1)
         w->samp_len = 0; /* nothing older is pending: earlier samples are stale */
     if (w->samp_len == 0 || seq % WAL_SAMPLE_EVERY == 0)
         wal_sample_push(w, seq, recv_ms);
-    if (w->pend.len >= KICK_BYTES)
+    /* Into the page cache before the MQTT callback returns: a SIGKILL cannot take it. */
+    rc = write_out(w);
+    if (rc) {
+        log_error("wal", "write failed, appends refused until it succeeds dir=%s error=%s", w->dir,
+                  strerror(-rc));
+        w->io_error = true;
+        pthread_cond_broadcast(&w->cv_durable);
+        pthread_cond_signal(&w->cv_writer); /* it retries */
+        rc = -EIO;
+        goto out;
+    }
+    if (w->buf.len >= KICK_BYTES)
         pthread_cond_signal(&w->cv_writer);
     if (w->opts.fsync_ms == 0) {
         w->sync_waiters++;

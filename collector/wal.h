@@ -2,14 +2,21 @@
  * wal: the write-ahead log between the MQTT receive thread and the pipeline.
  *
  * Paho sends PUBACK before messageArrived runs, so the only durable place for
- * a message is this log: the callback appends (a memcpy under a mutex) and
- * returns; a pipeline thread reads records in sequence order, writes them to
- * the database and commits up to the last sequence number the database (or
- * the quarantine) took. A restart replays every uncommitted record, in order,
- * before new ones: delivery is at least once.
+ * a message is this log: the callback appends (encodes the record and writes
+ * it to the active segment file) and returns; a pipeline thread reads records
+ * in sequence order, writes them to the database and commits up to the last
+ * sequence number the database (or the quarantine) took. A restart replays
+ * every uncommitted record, in order, before new ones: delivery is at least
+ * once.
  *
- * Threads. One group-commit thread, started by wal_open(), writes appended
- * records to the active segment and fdatasyncs them. wal_append() and
+ * Two levels of safety. Written: the record is in the kernel's page cache;
+ * a crash or SIGKILL of the process cannot take it, a power loss or kernel
+ * crash can. wal_append() returns only once its record is written, whatever
+ * fsync_ms. Durable: fdatasynced. That is group-committed every fsync_ms
+ * (fsync_ms == 0: before wal_append returns).
+ *
+ * Threads. One group-commit thread, started by wal_open(), fdatasyncs what
+ * the appenders wrote, and retries after write errors. wal_append() and
  * wal_stats() may be called from any thread; wal_read(), wal_commit() and
  * wal_drop_oldest() from any thread too, but there is one reader: only one
  * thread calls wal_read(). wal_close() must not race with any other call.
@@ -38,7 +45,7 @@ struct wal;
 
 struct wal_opts {
     int64_t segment_bytes; /* rotate at this size; <= 0 means 64 MiB */
-    int fsync_ms;          /* group-commit interval; 0 = durable when wal_append returns */
+    int fsync_ms;          /* fdatasync interval; 0 = durable when wal_append returns */
     int64_t max_bytes;     /* cap on segments plus buffered records; <= 0 = no cap, else at
                               least 2 * segment_bytes (4 or more is better: the active segment
                               is never dropped) */
@@ -57,13 +64,14 @@ struct wal_record {
 };
 
 struct wal_stats {
-    int64_t bytes_on_disk;     /* durable bytes in segment files */
-    int64_t bytes_used;        /* what max_bytes is checked against: disk plus buffered */
+    int64_t bytes_on_disk;     /* bytes written to segment files (fdatasynced or not) */
+    int64_t bytes_used;        /* what max_bytes is checked against: disk plus not written */
     int64_t segments;          /* segment files */
     uint64_t records_pending;  /* appended (or replayed) and not committed */
     int64_t oldest_pending_ms; /* recv_ms of the oldest pending record, 0 when none; may be
                                   up to WAL_SAMPLE_EVERY records older than the truth */
-    int64_t fsync_last_us;     /* duration of the last write + fdatasync */
+    int64_t fsync_last_us;     /* duration of the last group commit (the fdatasyncs, and the
+                                  directory fsync after a new segment); 0 before the first */
     int64_t fsync_max_us;      /* longest since open */
     uint64_t replayed_at_open; /* records pending when the log was opened */
     int64_t corrupt_bytes;     /* bytes skipped (and truncated away) at open or while reading */
@@ -93,36 +101,50 @@ struct wal_stats {
 struct wal *wal_open(const char *dir, const struct wal_opts *o, char *err, size_t errlen);
 
 /*
- * Writes and fsyncs everything appended, stops the group-commit thread,
- * closes the files and frees the log. Accepts NULL. If the final write fails
- * the records stay lost in memory only: a log_error says how many.
+ * Fdatasyncs everything appended (writing first what a write error held back),
+ * stops the group-commit thread, closes the files and frees the log. Accepts
+ * NULL. If that final write or fdatasync fails a log_error says how many
+ * records are not durable.
  */
 void wal_close(struct wal *w);
 
 /*
- * Copies one message into the log and gives it the next sequence number.
- * Thread safe and cheap: no allocation once the buffers have grown to the
- * working size. With fsync_ms > 0 the record is durable within about fsync_ms
- * plus one write and fdatasync; with fsync_ms == 0 it is durable when this
- * returns 0 (concurrent appenders share one fdatasync).
+ * Gives one message the next sequence number and writes it to the active
+ * segment (one pwrite under the mutex, about 1-3 us on ext4): when this
+ * returns 0 the record is in the page cache and readable, and a SIGKILL of
+ * the process cannot take it. Thread safe; no allocation once the buffers
+ * have grown to the working size. With fsync_ms > 0 the record is durable
+ * within about fsync_ms plus one fdatasync; with fsync_ms == 0 it is durable
+ * when this returns 0 (concurrent appenders share one fdatasync).
  * Returns 0; -EMSGSIZE when topic_len > WAL_MAX_TOPIC or len > WAL_MAX_PAYLOAD;
  * -ENOSPC when max_bytes would be exceeded (nothing is stored: the caller
  * applies its policy, e.g. wal_drop_oldest() and try again); -EIO while the
- * disk refuses writes (nothing is stored), or with fsync_ms == 0 when the
- * write of this record failed: then the record is kept in memory and retried,
- * so it may still be delivered later (at least once).
- * Blocks only with fsync_ms == 0, or when 64 MiB are buffered and not yet
- * written (the disk is slower than the input).
+ * disk refuses writes (nothing is stored), or when the write of this record
+ * failed (or, with fsync_ms == 0, its fdatasync): then the record is kept in
+ * memory and retried by the group-commit thread, so it may still be
+ * delivered later (at least once), but a SIGKILL before the retry succeeds
+ * takes it.
+ * Blocks for the write (which the kernel may stall for a few ms while the
+ * file system commits its journal), with fsync_ms == 0 for the fdatasync, and
+ * when 64 MiB are written and not yet fdatasynced (the disk is slower than
+ * the input).
  */
 int wal_append(struct wal *w, const char *topic, size_t topic_len, const void *payload, size_t len,
                int64_t recv_ms);
 
 /*
- * Hands out the next durable record after the last one read (skipping
- * committed ones), in sequence order. Single reader. Waits up to timeout_ms
- * (0 = do not wait). Returns 0 with *rec filled (pointers valid until the next
- * wal_read() or wal_close()), -EAGAIN when nothing arrived in time, -EIO when
- * a segment cannot be read.
+ * Hands out the next written record after the last one read (skipping
+ * committed ones), in sequence order, without waiting for its fdatasync.
+ * That is safe: the database holds a record before wal_commit() is called
+ * for it, and the commit point is fdatasynced on its own. If power fails
+ * before the record's fdatasync, either the record is already in the
+ * database (and the commit point, when persisted, says so: numbering resumes
+ * after it), or it was not committed and is lost with the unsynced tail of
+ * the log, exactly as if it had not been read: reading early never makes a
+ * loss larger, and it saves the pipeline up to fsync_ms of latency.
+ * Single reader. Waits up to timeout_ms (0 = do not wait). Returns 0 with
+ * *rec filled (pointers valid until the next wal_read() or wal_close()),
+ * -EAGAIN when nothing arrived in time, -EIO when a segment cannot be read.
  */
 int wal_read(struct wal *w, struct wal_record *rec, int timeout_ms);
 
@@ -133,7 +155,7 @@ int wal_read(struct wal *w, struct wal_record *rec, int timeout_ms);
  * being appended to. A restart replays only later records. Committing a
  * number at or below the commit point does nothing.
  * The file I/O happens outside the lock wal_append() takes.
- * Returns 0; -EINVAL when seq is beyond the last durable record (one that
+ * Returns 0; -EINVAL when seq is beyond the last written record (one that
  * wal_read() could have returned); -EIO when the commit point cannot be
  * written (the in-memory point still advances, segments are kept: a restart
  * replays more, never less).

@@ -52,7 +52,7 @@ int wal_commit(struct wal *w, uint64_t seq)
     int rc = 0;
     pthread_mutex_lock(&w->commit_mu);
     pthread_mutex_lock(&w->mu);
-    if (seq > w->durable_seq) {
+    if (seq > w->written_seq) {
         pthread_mutex_unlock(&w->mu);
         rc = -EINVAL;
         goto out;
@@ -110,7 +110,7 @@ void wal_stats(struct wal *w, struct wal_stats *s)
 {
     memset(s, 0, sizeof *s);
     pthread_mutex_lock(&w->mu);
-    uint64_t pending = w->next_seq - 1 - w->durable_seq; /* buffered */
+    uint64_t pending = w->next_seq - 1 - w->written_seq; /* not written yet */
     for (size_t i = 0; i < w->nsegs; i++) {
         const struct wal_seg *g = &w->segs[i];
         s->bytes_on_disk += g->bytes;

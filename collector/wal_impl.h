@@ -25,8 +25,8 @@
 /* One segment file. Its records are seq first..last, consecutive. */
 struct wal_seg {
     uint64_t first_seq;
-    uint64_t last_seq; /* last durable record; first_seq - 1 while empty */
-    int64_t bytes;     /* durable bytes */
+    uint64_t last_seq; /* last written record; first_seq - 1 while empty */
+    int64_t bytes;     /* written bytes (in the page cache, not necessarily fdatasynced) */
     bool active;       /* being appended to */
 };
 
@@ -50,6 +50,14 @@ struct wal_iobuf {
     size_t cap;
 };
 
+/* A stretch of the log's buffer written to one segment file and not yet
+ * fdatasynced: kept so that a failed fdatasync can write it again. */
+struct wal_run {
+    int fd;
+    int64_t file_off;
+    size_t len;
+};
+
 struct wal {
     char dir[WAL_DIR_MAX];
     int dirfd;
@@ -58,19 +66,28 @@ struct wal {
 
     pthread_mutex_t mu;
     pthread_mutex_t commit_mu; /* serialises commit point writes; taken before mu */
-    pthread_cond_t cv_writer;  /* writer: work arrived or stop */
+    pthread_cond_t cv_writer;  /* syncer: work arrived or stop */
     pthread_cond_t cv_durable; /* appenders: records became durable, an error, buffer room */
-    pthread_cond_t cv_read;    /* reader: records became durable */
+    pthread_cond_t cv_read;    /* reader: records became readable */
     pthread_t writer;
     bool writer_started;
     bool stop;
 
     /* Everything below is guarded by mu unless noted. */
-    struct wal_iobuf pend; /* encoded records appended and not yet handed to the writer */
-    int64_t pend_since_ms; /* monotonic time of the first record in pend */
-    int sync_waiters;      /* appenders waiting for durability: flush now */
+    /* Encoded records from the first one not yet fdatasynced on: [0, buf_written)
+     * are in segment files (described by runs, in order), the rest are not
+     * written yet (only after a write error: appends write their record). */
+    struct wal_iobuf buf;
+    size_t buf_written;
+    struct wal_run *runs;
+    size_t nruns, runs_cap;
+    int64_t buf_since_ms; /* monotonic time of the oldest record in buf */
+    bool dir_dirty;       /* a segment file was created since the last fsync of dir */
+    int seg_fd;           /* active segment, -1 when none */
+    int sync_waiters;     /* appenders waiting for durability: sync now */
     uint64_t next_seq;
-    uint64_t durable_seq; /* every record <= this is written and fsynced */
+    uint64_t written_seq; /* every record <= this is in a segment file: readable */
+    uint64_t durable_seq; /* every record <= this is fdatasynced */
     uint64_t committed_seq;
     int64_t bytes_used;
     bool io_error;
@@ -85,10 +102,9 @@ struct wal {
     uint64_t replayed, dropped;
     uint64_t dropped_unread; /* of dropped, those never handed to the reader */
 
-    /* Writer thread only. */
-    struct wal_iobuf batch; /* swapped with pend under mu */
-    size_t batch_done;      /* bytes of batch already durable */
-    int seg_fd;             /* active segment, -1 when none */
+    /* Syncer thread only. */
+    int *sync_fds;
+    size_t sync_fds_cap;
 
     /* Reader only. */
     struct wal_rdbuf rd;

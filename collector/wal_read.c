@@ -1,7 +1,7 @@
 /*
  * wal_read: the single reader. It follows the segment list in order, reads
  * each file with large preads into one buffer, and never looks past the
- * durable end of a segment. The segment it reads may be deleted under it
+ * written end of a segment. The segment it reads may be deleted under it
  * (wal_drop_oldest): it notices on the next call and moves on.
  */
 #include "wal_impl.h"
@@ -77,7 +77,7 @@ static ptrdiff_t position(struct wal *w, uint64_t skip, int *err)
         if (!s->active || behind)
             i = -1; /* done with it */
         else
-            return -1; /* at the durable end of the active segment */
+            return -1; /* at the written end of the active segment */
     }
     for (size_t j = 0; j < w->nsegs; j++) {
         if (w->segs[j].last_seq > skip && w->segs[j].bytes > 0) {
@@ -90,7 +90,7 @@ static ptrdiff_t position(struct wal *w, uint64_t skip, int *err)
     return -1;
 }
 
-/* Reads the record at rd_pos (limit: durable end). Called without mu. */
+/* Reads the record at rd_pos (limit: written end). Called without mu. */
 static int read_one(struct wal *w, int64_t limit, struct wal_record *rec, size_t *rec_len)
 {
     const char *p;
@@ -102,7 +102,7 @@ static int read_one(struct wal *w, int64_t limit, struct wal_record *rec, size_t
     if (rc == 0)
         rc = wal_rec_decode(p, *rec_len, rec);
     if (rc == -ENODATA)
-        rc = -EBADMSG; /* a record crossing the durable end is damage too */
+        rc = -EBADMSG; /* a record crossing the written end is damage too */
     return rc;
 }
 
@@ -114,7 +114,7 @@ int wal_read(struct wal *w, struct wal_record *rec, int timeout_ms)
     for (;;) {
         uint64_t skip = max_u64(w->rd_last_seq, w->committed_seq);
         int err = 0;
-        ptrdiff_t i = w->durable_seq > skip ? position(w, skip, &err) : -1;
+        ptrdiff_t i = w->written_seq > skip ? position(w, skip, &err) : -1;
         if (err) {
             rc = err;
             break;
@@ -136,7 +136,7 @@ int wal_read(struct wal *w, struct wal_record *rec, int timeout_ms)
             char path[WAL_PATH_MAX];
             wal_seg_path(w, w->rd_seg_first, path, sizeof path);
             log_error("wal",
-                      "corrupt record while reading, skipping the rest of the durable part "
+                      "corrupt record while reading, skipping the rest of the written part "
                       "file=%s offset=%" PRId64 " skipped=%" PRId64,
                       path, w->rd_pos, limit - w->rd_pos);
             w->corrupt_bytes += limit - w->rd_pos;

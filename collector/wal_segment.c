@@ -287,7 +287,7 @@ int wal_seg_recover(struct wal *w, char *err, size_t errlen)
         w->bytes_used += s.bytes;
     }
     w->next_seq = (prev_seq > w->committed_seq ? prev_seq : w->committed_seq) + 1;
-    w->durable_seq = w->next_seq - 1;
+    w->written_seq = w->durable_seq = w->next_seq - 1;
     if (n)
         (void)fsync(w->dirfd);
 out:

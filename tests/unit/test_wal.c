@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -425,8 +426,12 @@ static void deliver(const struct fixture *f, int fsync_ms)
     append_range(w, 1, 5);
     for (uint64_t q = 1; q <= 5; q++)
         expect_read(w, q);
+    /* Records are readable once written; the group commit follows within fsync_ms. */
     struct wal_stats s;
-    wal_stats(w, &s);
+    int64_t deadline = now_ms() + 5000;
+    do {
+        wal_stats(w, &s);
+    } while (s.fsync_last_us == 0 && now_ms() < deadline && usleep(1000) == 0);
     assert_true(s.fsync_last_us > 0 && s.fsync_max_us >= s.fsync_last_us);
     assert_int_equal(wal_commit(w, 5), 0);
     wal_close(w);
@@ -440,6 +445,75 @@ static void test_fsync_every_append(void **state)
 static void test_fsync_interval(void **state)
 {
     deliver(*state, 100);
+}
+
+/* With a long interval nothing is fdatasynced yet, and still every appended
+ * record is readable at once and can be committed. */
+static void test_readable_before_fsync(void **state)
+{
+    struct fixture *f = *state;
+    struct wal *w = open_wal(f, 0, 10000, 0);
+    append_range(w, 1, 3);
+    struct wal_record r;
+    for (uint64_t q = 1; q <= 3; q++) {
+        assert_int_equal(wal_read(w, &r, 0), 0);
+        expect_rec(&r, q, PLEN);
+    }
+    expect_empty(w);
+    struct wal_stats s;
+    wal_stats(w, &s);
+    assert_int_equal(s.fsync_last_us, 0); /* the group commit is 10 s away */
+    assert_int_equal(s.bytes_on_disk, 3 * REC);
+    assert_int_equal(s.records_pending, 3);
+    assert_int_equal(wal_commit(w, 2), 0);
+    wal_close(w); /* syncs */
+    w = open_wal(f, 0, 10000, 0);
+    wal_stats(w, &s);
+    assert_int_equal(s.replayed_at_open, 1);
+    expect_read(w, 3);
+    wal_close(w);
+}
+
+/* A SIGKILL right after wal_append returns loses nothing, however long the
+ * group-commit interval: the record is in the page cache, not in our memory. */
+static void test_sigkill_keeps_appended(void **state)
+{
+    struct fixture *f = *state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        struct wal *w = open_wal(f, 1000, 10000, 0); /* rotations too: 7 records a segment */
+        for (uint64_t q = 1; q <= 50; q++) {
+            char topic[TLEN], payload[PLEN];
+            gen(q, PLEN, topic, payload);
+            if (wal_append(w, topic, TLEN, payload, PLEN, 1000 + (int64_t)q) != 0)
+                _exit(1);
+        }
+        if (write(fds[1], "k", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    char c;
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    close(fds[0]);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    struct wal *w = open_wal(f, 1000, 10000, 0);
+    struct wal_stats s;
+    wal_stats(w, &s);
+    assert_int_equal(s.replayed_at_open, 50);
+    assert_int_equal(s.corrupt_bytes, 0);
+    for (uint64_t q = 1; q <= 50; q++)
+        expect_read(w, q);
+    expect_empty(w);
+    wal_close(w);
 }
 
 static void test_edge_sizes(void **state)
@@ -585,6 +659,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_enospc_and_drop_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsync_every_append, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fsync_interval, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readable_before_fsync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigkill_keeps_appended, setup, teardown),
         cmocka_unit_test_setup_teardown(test_edge_sizes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_error_never_corrupts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_producer_reader, setup, teardown),
