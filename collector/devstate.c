@@ -37,6 +37,7 @@ struct entry {
     char name[256];
     char category[32];
     char district[96];
+    char status[16]; /* the registry's: legacy, planned, upgraded, retired; "" unregistered */
     double lat, lon;
     int32_t interval_s;
     bool registered;
@@ -174,6 +175,7 @@ static void fill_from_asset(struct entry *e, const struct asset *a, const struct
     copy_cstr(e->name, sizeof e->name, a->name);
     copy_cstr(e->category, sizeof e->category, a->category);
     copy_cstr(e->district, sizeof e->district, a->district);
+    copy_cstr(e->status, sizeof e->status, asset_status_name(a->status));
     e->lat = a->lat;
     e->lon = a->lon;
     e->interval_s = interval_of(a, p);
@@ -455,6 +457,7 @@ static int render_entry(struct buf *b, const struct entry *e, int64_t now_ms)
     rc = rc ? rc : put_kv(b, "name", e->name);
     rc = rc ? rc : put_kv(b, "category", e->category);
     rc = rc ? rc : put_kv(b, "district", e->district);
+    rc = rc ? rc : put_kv(b, "status", e->status);
     rc = rc ? rc : buf_puts(b, ",\"lat\":");
     rc = rc ? rc : put_num(b, e->lat);
     rc = rc ? rc : buf_puts(b, ",\"lon\":");

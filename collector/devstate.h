@@ -104,10 +104,11 @@ int devstate_render_list(struct devstate *ds, const struct devstate_filter *f, i
                          struct buf *out);
 /*
  * Appends one device as a JSON object:
- *   {"id","asset","device","name","category","district","lat","lon",
+ *   {"id","asset","device","name","category","district","status","lat","lon",
  *    "registered","state","last_seen_ms","last_ts_ms","readings","whole",
  *    "values":{"<field>":{"value":v,"unit":"MPa","type":"float"}}}
- * lat/lon null when unknown; last_* 0 when never. `id` is the asset id or,
+ * status is the registry's (legacy, planned, upgraded, retired; "" when
+ * unregistered). lat/lon null when unknown; last_* 0 when never. `id` is the asset id or,
  * for an unregistered device, its device id. 0, -ENOENT, or a buf error.
  */
 int devstate_render_one(struct devstate *ds, const char *id, int64_t now_ms, struct buf *out);
