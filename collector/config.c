@@ -343,6 +343,7 @@ void config_free(struct config *c)
     wipe(c->mqtt.password);
     wipe(c->influx.password);
     wipe(c->influx.token);
+    wipe(c->http.token);
     config_free_fields(c);
     free(c->path);
     free(c);

@@ -16,6 +16,7 @@
 
 #define CONFIG_MAX_TOPICS 32
 #define CONFIG_MAX_WEBHOOKS 8
+#define CONFIG_MAX_TARGETS 32
 
 enum influx_api { INFLUX_API_V1, INFLUX_API_V2 };
 /* What validation does with a field its category profile does not know. */
@@ -83,7 +84,26 @@ struct config {
 
     struct {
         char *listen; /* "127.0.0.1:8080"; empty string disables the server */
+        char *token;  /* operator token, from token_file or token_env; NULL: none */
+        char *token_file;
+        char *token_env;
     } http;
+
+    struct {
+        bool enabled;
+        char *rules_file; /* NULL: no operator rules */
+        int check_interval_ms;
+        int offline_misses;
+        int grace_s;
+        int reminder_s; /* 0: no reminders */
+        int flap_window_s;
+        int flap_max;
+        int battery_low_pct;
+        int battery_low_mv;
+        int rsrp_min_dbm;
+        int rsrp_hold_s;
+        int disconnect_hold_s;
+    } alerts;
 
     struct {
         char *assets; /* absolute path of the asset CSV; "" when there is no registry */
@@ -101,6 +121,17 @@ struct config {
         int max_future_s;
         int duplicate_window_s; /* 0: off */
     } validate;
+
+    struct {
+        char *lang;        /* "zh" or "en" */
+        int target_pct;    /* default target, percent of assets */
+        char *target_date; /* YYYY-MM-DD */
+        char *targets[CONFIG_MAX_TARGETS]; /* "CATEGORY=PCT[@YYYY-MM-DD]" */
+        size_t ntargets;
+        int effective_pct;  /* completeness an upgraded asset needs to count as effective */
+        int offline_misses; /* report intervals without a reading before "offline" */
+        bool daily;         /* the daemon writes <data_dir>/reports/ once a day */
+    } report;
 
     struct {
         int64_t segment_bytes;

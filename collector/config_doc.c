@@ -90,7 +90,9 @@ static void write_range(FILE *out, const struct config_entry *e)
         break;
     case CT_STRLIST:
         fprintf(out, "%" PRId64 "..%" PRId64 " %s", e->min, e->max,
-                strncmp(e->key, "mqtt.", 5) == 0 ? "topic filters" : "entries");
+                e->range_note                      ? "strings"
+                : strncmp(e->key, "mqtt.", 5) == 0 ? "topic filters"
+                                                   : "entries");
         break;
     case CT_PATH:
         fputs(e->flags & CF_READABLE ? "absolute path of a readable file" : "absolute path", out);

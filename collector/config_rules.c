@@ -76,6 +76,7 @@ void config_check_rules(struct config_ctx *x)
     one_of(x, "mqtt.password_file", "mqtt.password_env");
     one_of(x, "influx.password_file", "influx.password_env");
     one_of(x, "influx.token_file", "influx.token_env");
+    one_of(x, "http.token_file", "http.token_env");
     if ((str(x, "mqtt.password_file") || str(x, "mqtt.password_env")) && !c->mqtt.username)
         config_fail(x, "mqtt.username",
                     "not set, but a password is; fix: set mqtt.username (MQTT sends a password "
@@ -198,4 +199,5 @@ void config_read_secrets(struct config_ctx *x)
     secret(x, "mqtt.password_file", "mqtt.password_env", &c->mqtt.password);
     secret(x, "influx.password_file", "influx.password_env", &c->influx.password);
     secret(x, "influx.token_file", "influx.token_env", &c->influx.token);
+    secret(x, "http.token_file", "http.token_env", &c->http.token);
 }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "config_table.h"
+#include "coverage.h"
 #include "dispatch.h"
 #include "numparse.h"
 #include "webhook.h"
@@ -251,6 +252,28 @@ static bool check_webhook(const char *v, struct buf *msg)
 
 static const char *const no_webhooks[] = {NULL};
 static const char *const notify_langs[] = {"zh", "en", NULL}; /* order of enum notify_lang */
+static const char *const report_langs[] = {"zh", "en", NULL};
+static const char *const no_strings[] = {NULL};
+
+static bool check_date(const char *v, struct buf *msg)
+{
+    int32_t d;
+    if (coverage_parse_date(v, &d) == 0)
+        return true;
+    config_put_quoted(msg, v);
+    buf_puts(msg, " is not a date; fix: write YYYY-MM-DD, e.g. '2026-12-31'");
+    return false;
+}
+
+static bool check_target(const char *v, struct buf *msg)
+{
+    struct cov_target_spec t;
+    char why[256];
+    if (coverage_parse_target(v, 0, &t, why, sizeof why) == 0)
+        return true;
+    buf_puts(msg, why);
+    return false;
+}
 
 /* clang-format off */
 #define STR(k, f, def, fl, chk, note, help) {k, CT_STRING, OFF(f), 0, def, 0, 0, 0, NULL, fl, chk, note, help}
@@ -378,6 +401,13 @@ const struct config_entry config_table[] = {
         "Address of the HTTP server (/healthz, /metrics, the API): `host:port`, "
         "`0.0.0.0:8080` for every IPv4 interface, `[::1]:8080` for IPv6. An empty string "
         "turns the server off."),
+    PATH("http.token_file", http.token_file, NULL, 0,
+         "Absolute path of a file holding the operator token (one trailing newline is "
+         "removed) that `POST /api/v1/alerts/{id}/ack` wants as `Authorization: Bearer "
+         "TOKEN`. Unset (and no http.token_env): acknowledgement over HTTP is refused. At most "
+         "one of http.token_file and http.token_env."),
+    STR("http.token_env", http.token_env, NULL, 0, check_env_name, "variable name",
+        "Name of an environment variable holding the operator token (see http.token_file)."),
 
     PATH("registry.assets", registry.assets, "", 0,
          "Absolute path of the asset registry, a CSV file exported from the asset spreadsheet "
@@ -413,6 +443,30 @@ const struct config_entry config_table[] = {
         "ago, but with other values, is refused with reason `duplicate` (it would silently "
         "overwrite the first). An identical redelivery is stored again, harmlessly. 0 turns "
         "the check off."),
+    ENUM("report.lang", report.lang, "zh", report_langs, CF_ENUM_NAME,
+         "Language of `lifeline report` (unless --lang says otherwise), of `GET /report` "
+         "(unless ?lang=) and of the daily report: `zh` Chinese, `en` English."),
+    INT("report.target_pct", report.target_pct, 80, 0, 100, NULL,
+        "Upgrade target: percent of a category's assets (retired excluded) to be upgraded by "
+        "report.target_date, for every category report.targets does not name."),
+    STR("report.target_date", report.target_date, "2026-12-31", CF_NONEMPTY, check_date, "`YYYY-MM-DD`",
+        "Date by which report.target_pct is to be reached."),
+    {"report.targets", CT_STRLIST, OFF(report.targets), OFF(report.ntargets), NULL, 0, 0,
+     CONFIG_MAX_TARGETS, no_strings, 0, check_target, "`CATEGORY=PERCENT[@YYYY-MM-DD]`",
+     "Per-category targets that override report.target_pct (and report.target_date when a "
+     "date is given), e.g. `[\"manhole_cover=90@2026-06-30\", \"sewage=100\"]`."},
+    INT("report.effective_pct", report.effective_pct, 90, 1, 100, NULL,
+        "An upgraded asset counts towards effective coverage when the readings stored over the "
+        "report period reach this percent of those its report interval makes due."),
+    INT("report.offline_misses", report.offline_misses, 3, 1, 1000, NULL,
+        "An upgraded asset is online when its last reading is younger than this many report "
+        "intervals (its report_interval_s, else its category's)."),
+    BOOL("report.daily", report.daily, 0,
+         "The daemon writes the HTML and JSON report of the last 7 days to "
+         "`<data_dir>/reports/coverage-YYYY-MM-DD.{html,json}` once a day, after midnight "
+         "China time (and at start when today's is missing). Off by default: InfluxDB is "
+         "queried for it."),
+
     I64("wal.segment_bytes", wal.segment_bytes, 67108864, 65536, 1073741824, NULL,
         "Size at which the write-ahead log starts a new segment file; a segment is deleted "
         "once every reading in it is stored or quarantined."),
@@ -435,6 +489,47 @@ const struct config_entry config_table[] = {
          "segment to make room: the newest data wins, and lifeline_wal_dropped_records counts "
          "what was lost."),
 
+    BOOL("alerts.enabled", alerts.enabled, 1,
+         "Run the alert engine: offline devices, thresholds, device faults, battery, radio "
+         "(docs/alerts.md). Its state is kept in `<data_dir>/alerts.db`."),
+    PATH("alerts.rules_file", alerts.rules_file, NULL, CF_READABLE,
+         "Absolute path of the operator rules, a JSON file (format: docs/alerts.md, example: "
+         "config/rules.example.json). Unset: only the built-in conditions and the category "
+         "profiles' alarms. SIGHUP reloads it; a file with errors is refused on reload and the "
+         "rules in use stay."),
+    INT("alerts.check_interval_ms", alerts.check_interval_ms, 1000, 50, 60000, NULL,
+        "How often the timers are checked (offline deadlines, hold times, reminders): an "
+        "offline alert fires at most this long after its deadline."),
+    INT("alerts.offline_misses", alerts.offline_misses, 3, 1, 1000, NULL,
+        "A registered device is offline once it has been silent for this many report "
+        "intervals (the registry's report_interval_s, else its category profile's)."),
+    INT("alerts.grace_s", alerts.grace_s, 120, 0, 86400, NULL,
+        "After start and after each reconnection to the broker, offline and never_reported "
+        "alerts are held this many seconds, so that the backlog the broker kept can arrive "
+        "first."),
+    INT("alerts.reminder_s", alerts.reminder_s, 3600, 0, 604800, NULL,
+        "A firing alert nobody acknowledged is notified again every this many seconds; 0 "
+        "turns reminders off."),
+    INT("alerts.flap_window_s", alerts.flap_window_s, 3600, 1, 604800, NULL,
+        "Window for flapping detection: an alert that fires or resolves more than "
+        "alerts.flap_max times in it is marked flapping and its notifications are held until "
+        "it has made no transition for this long."),
+    INT("alerts.flap_max", alerts.flap_max, 6, 2, 64, NULL,
+        "Transitions (fired or resolved) allowed within alerts.flap_window_s."),
+    INT("alerts.battery_low_pct", alerts.battery_low_pct, 20, 0, 100, NULL,
+        "battery_pct below this (percent) is a battery_low alert, for categories whose profile "
+        "names no alarm for battery_pct."),
+    INT("alerts.battery_low_mv", alerts.battery_low_mv, 3200, 0, 100000, NULL,
+        "battery_v below this many millivolts is a battery_low alert, for categories whose "
+        "profile names no alarm for battery_v."),
+    INT("alerts.rsrp_min_dbm", alerts.rsrp_min_dbm, -115, -140, -44, NULL,
+        "rsrp below this (dBm) for alerts.rsrp_hold_s is a weak_radio alert, for categories "
+        "whose profile names no alarm for rsrp; it clears at 3 dB above."),
+    INT("alerts.rsrp_hold_s", alerts.rsrp_hold_s, 600, 0, 604800, NULL,
+        "How long rsrp must stay weak before weak_radio fires (one bad reading is common)."),
+    INT("alerts.disconnect_hold_s", alerts.disconnect_hold_s, 10, 0, 86400, NULL,
+        "Lifeline disconnected from the broker this long raises one collector_disconnected "
+        "alert (critical); device offline alerts are held while it lasts."),
     BOOL("notify.mqtt", notify.mqtt, 1,
          "Publish each alert's state, retained at QoS 1, on "
          "`lifeline/alerts/{district}/{category}/{device}/{rule}` of the broker in mqtt.url; "

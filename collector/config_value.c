@@ -337,8 +337,11 @@ static bool apply_list(struct config_ctx *x, const struct config_entry *e, const
         else
             buf_printf(b, "has %d entries; fix: list %lld to %lld", n, (long long)e->min,
                        (long long)e->max);
-        buf_printf(b, "%s [\"%s\"]", cJSON_IsArray(v) ? ", e.g." : "; fix: write e.g.",
-                   e->def_str ? e->def_str : "");
+        if (e->def_str)
+            buf_printf(b, "%s [\"%s\"]", cJSON_IsArray(v) ? ", e.g." : "; fix: write e.g.",
+                       e->def_str);
+        else if (!cJSON_IsArray(v))
+            buf_puts(b, "; fix: write a JSON array of strings");
         config_done(x);
         return false;
     }

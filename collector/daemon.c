@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "alert_engine.h"
+#include "alert_http.h"
 #include "config.h"
 #include "devstate.h"
 #include "httpd.h"
@@ -23,6 +25,7 @@
 #include "notify.h"
 #include "pipeline.h"
 #include "quarantine.h"
+#include "report_server.h"
 #include "wal.h"
 
 /* How long SIGTERM waits for the database to take what is pending. */
@@ -47,6 +50,8 @@ struct daemon {
     struct devstate *devstate;
     struct live *live;
     struct notify *notify;
+    struct report_server *reports;
+    struct alert_engine *alerts; /* NULL when alerts.enabled is false */
     atomic_int_least64_t last_full_log_ms;
     atomic_uint_least64_t reload_failures;
     atomic_bool stopping;         /* the MQTT thread stops waiting for room */
@@ -104,6 +109,12 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
             rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
         if (rc == 0)
             return 0;
+        if (rc == -EINPROGRESS) {
+            /* Taken: the wal holds it in memory and writes it when the disk
+             * lets it; offering it again would store it twice. */
+            log_refused(d, -EIO, topic, ingest_now_ms());
+            return 0;
+        }
         log_refused(d, rc, topic, ingest_now_ms());
         if ((rc != -ENOSPC && rc != -EIO) || atomic_load(&d->stopping))
             return rc;
@@ -266,6 +277,19 @@ static int publish_alert(void *ctx, const char *topic, const void *payload, size
     return ingest_publish(d->in, topic, payload, len, 1, retained);
 }
 
+/* The broker link and the pipeline's lag, for the alert engine's offline judgments. */
+static void tell_alerts(struct daemon *d)
+{
+    if (!d->alerts)
+        return;
+    struct wal_stats ws;
+    wal_stats(d->wal, &ws);
+    int64_t now = ingest_now_ms();
+    int64_t lag =
+        ws.oldest_pending_ms && now > ws.oldest_pending_ms ? now - ws.oldest_pending_ms : 0;
+    alert_engine_set_link(d->alerts, ingest_connected(d->in) && !ingest_paused(d->in), lag, now);
+}
+
 /* Loads profiles and registry; logs every problem. NULL on error. */
 static struct knowledge *load_knowledge(const struct config *c)
 {
@@ -286,6 +310,79 @@ static struct knowledge *load_knowledge(const struct config *c)
     return k;
 }
 
+/* Loads alerts.rules_file (NULL and *ok when unset); logs every problem. */
+static struct alert_rules *load_rules(const struct config *c, bool *ok)
+{
+    *ok = true;
+    if (!c->alerts.rules_file)
+        return NULL;
+    struct buf errors;
+    buf_init(&errors, 1 << 20);
+    int n = 0;
+    struct alert_rules *r = alert_rules_load(c->alerts.rules_file, &errors, &n);
+    if (!r) {
+        const char *line = errors.data;
+        while (line && *line) {
+            size_t len = strcspn(line, "\n");
+            log_error("daemon", "%.*s", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
+        log_error("daemon", "alert rules unusable errors=%d", n);
+        *ok = false;
+    }
+    buf_free(&errors);
+    return r;
+}
+
+static void alert_sink(void *ctx, const struct alert_event *ev)
+{
+    struct daemon *d = ctx;
+    notify_submit(d->notify, ev);
+    if (d->live) { /* the live page's stream: one line of JSON */
+        struct buf b;
+        buf_init(&b, 64 * 1024);
+        buf_puts(&b, "{");
+        json_append_kv(&b, "transition", alert_transition_name(ev->transition));
+        buf_puts(&b, ",\"alert\":");
+        if (alert_json(&b, &ev->alert) == 0 && buf_puts(&b, "}") == 0)
+            live_note_alert(d->live, ev->alert.device, ev->alert.district, ev->alert.category,
+                            b.data, b.len);
+        buf_free(&b);
+    }
+}
+
+static int open_alerts(struct daemon *d)
+{
+    const struct config *c = d->cfg;
+    if (!c->alerts.enabled)
+        return 0;
+    bool ok;
+    struct alert_rules *ops = load_rules(c, &ok);
+    if (!ok)
+        return -EINVAL;
+    /* The engine keeps its own copy of the knowledge: the pipeline frees its
+     * copy whenever it adopts a reload, on its own thread. */
+    struct knowledge *k = load_knowledge(c);
+    if (!k) {
+        knowledge_free(k);
+        alert_rules_free(ops);
+        return -EINVAL;
+    }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/alerts.db", c->data_dir);
+    struct alert_engine_opts o;
+    alert_engine_opts_from_config(c, &o);
+    o.store_path = path;
+    d->alerts = alert_engine_new(&o, k, ops, alert_sink, d, ingest_now_ms());
+    if (!d->alerts) {
+        knowledge_free(k);
+        alert_rules_free(ops);
+        return -EIO;
+    }
+    pipeline_set_alerts(d->pipe, d->alerts);
+    return 0;
+}
+
 static void reload(struct daemon *d)
 {
     struct knowledge *k = load_knowledge(d->cfg);
@@ -294,9 +391,25 @@ static void reload(struct daemon *d)
         log_error("daemon", "reload refused: keeping the registry and profiles in use");
         return;
     }
+    if (d->alerts) {
+        bool ok;
+        struct alert_rules *ops = load_rules(d->cfg, &ok);
+        struct knowledge *k2 = ok ? load_knowledge(d->cfg) : NULL;
+        if (!ok || !k2) {
+            alert_rules_free(ops);
+            knowledge_free(k);
+            atomic_fetch_add(&d->reload_failures, 1);
+            log_error("daemon", "reload refused: keeping the alert rules, registry and profiles "
+                                "in use");
+            return;
+        }
+        alert_engine_reload(d->alerts, k2, ops, ingest_now_ms());
+    }
     log_info("daemon", "reload loaded assets=%zu categories=%zu",
              k->registry ? registry_count(k->registry) : 0, profile_set_count(k->profiles));
     pipeline_set_knowledge(d->pipe, k);
+    if (d->reports)
+        report_server_reload(d->reports);
 }
 
 static int make_dirs(const char *path)
@@ -362,21 +475,36 @@ static int open_parts(struct daemon *d)
     if (!d->devstate)
         return -ENOMEM;
     pipeline_set_devstate(d->pipe, d->devstate);
+    /* before the alert engine, whose transitions it streams */
+    d->live = live_new(c, d->devstate);
+    if (!d->live)
+        return -ENOMEM;
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
     d->notify = notify_new(c, publish_alert, d);
     if (!d->notify)
         return -EIO;
+    rc = open_alerts(d);
+    if (rc)
+        return rc;
     if (c->http.listen && c->http.listen[0]) {
         d->http = httpd_new(c->http.listen);
         if (!d->http)
             return -ENOMEM;
         httpd_route(d->http, "GET", "/healthz", health, d);
         httpd_route(d->http, "GET", "/metrics", render_metrics, d);
-        d->live = live_new(c, d->devstate);
-        if (!d->live || live_register(d->live, d->http) != 0)
-            return -ENOMEM;
+        if (live_register(d->live, d->http) != 0)
+            return -ENOSPC;
+        if (d->alerts)
+            alert_http_register(d->http, d->alerts, c->http.token);
+    }
+    if (d->http || c->report.daily) {
+        d->reports = report_server_new(c, d->http);
+        if (!d->reports)
+            return -EINVAL;
+    }
+    if (d->http) {
         rc = httpd_start(d->http);
         if (rc)
             return rc;
@@ -387,8 +515,11 @@ static int open_parts(struct daemon *d)
 static void close_parts(struct daemon *d)
 {
     httpd_stop(d->http);
-    live_free(d->live);
+    /* the pipeline has stopped observing; the engine's last events go to notify */
+    alert_engine_free(d->alerts);
+    live_free(d->live); /* after the engine, whose events it takes */
     notify_free(d->notify); /* before ingest: its last publishes need the client */
+    report_server_free(d->reports);
     ingest_free(d->in);
     pipeline_free(d->pipe);
     devstate_free(d->devstate);
@@ -434,12 +565,16 @@ int daemon_run(const char *config_path)
     log_info("daemon", "started version=%s config=%s data_dir=%s wal_pending=%llu",
              LIFELINE_VERSION, config_path, d.cfg->data_dir,
              (unsigned long long)ws.records_pending);
+    /* the engine first: a pipeline thread that started would observe into it */
+    if (d.alerts && alert_engine_start(d.alerts) != 0)
+        goto out;
     if (pipeline_start(d.pipe) != 0)
         goto out;
 
     for (;;) {
         check_intake(&d);
         ingest_tick(d.in);
+        tell_alerts(&d);
         struct timespec tick = {0, 100 * 1000000L};
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {

@@ -31,6 +31,8 @@ struct influx {
     CURL *curl;
     struct curl_slist *headers;
     char *write_url;
+    char *query_url;                  /* /query for influx_query */
+    struct curl_slist *query_headers; /* form body, v2 token */
     struct quarantine *q;
     enum influx_api api;
     bool gzip;
@@ -553,8 +555,38 @@ int influx_write(struct influx *w, const char *body, size_t len, size_t nlines,
     return rc;
 }
 
+/* The InfluxQL query URL (/query, also InfluxDB 2's v1-compatible one); malloc'd or NULL. */
+static char *build_query_url(CURL *c, const struct config *cfg)
+{
+    struct buf b;
+    buf_init(&b, 64 * 1024);
+    const char *base = cfg->influx.url;
+    size_t blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    char sep = '?';
+    bool v2 = cfg->influx.api == INFLUX_API_V2;
+    int rc = buf_append(&b, base, blen);
+    if (!rc)
+        rc = buf_puts(&b, "/query");
+    if (!rc)
+        rc = add_param(&b, c, &sep, "db", v2 ? cfg->influx.bucket : cfg->influx.database);
+    if (!rc && !v2)
+        rc = add_param(&b, c, &sep, "rp", cfg->influx.retention_policy);
+    if (!rc)
+        rc = add_param(&b, c, &sep, "epoch", "ms");
+    if (rc) {
+        buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
 static int setup_headers(struct influx *w, const struct config *cfg)
 {
+    w->query_headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
+    if (!w->query_headers)
+        return -ENOMEM;
     const char *fixed[] = {"Content-Type: text/plain; charset=utf-8",
                            "Expect:", /* no 100-continue round trip for big bodies */
                            cfg->influx.gzip ? "Content-Encoding: gzip" : NULL};
@@ -571,8 +603,11 @@ static int setup_headers(struct influx *w, const struct config *cfg)
         buf_init(&h, 64 * 1024);
         int rc = buf_printf(&h, "Authorization: Token %s", cfg->influx.token);
         struct curl_slist *l = rc ? NULL : curl_slist_append(w->headers, h.data);
+        struct curl_slist *ql = rc ? NULL : curl_slist_append(w->query_headers, h.data);
+        if (ql)
+            w->query_headers = ql;
         buf_free(&h);
-        if (!l)
+        if (!l || !ql)
             return rc ? rc : -ENOMEM;
         w->headers = l;
     }
@@ -607,7 +642,8 @@ struct influx *influx_new(const struct config *cfg, struct quarantine *q)
     if (!w->curl)
         goto fail;
     w->write_url = build_write_url(w->curl, cfg);
-    if (!w->write_url || setup_headers(w, cfg) != 0)
+    w->query_url = build_query_url(w->curl, cfg);
+    if (!w->write_url || !w->query_url || setup_headers(w, cfg) != 0)
         goto fail;
     if (w->gzip) {
         if (deflateInit2(&w->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -656,10 +692,86 @@ void influx_free(struct influx *w)
     buf_free(&w->gz);
     buf_free(&w->resp);
     free(w->write_url);
+    free(w->query_url);
+    curl_slist_free_all(w->query_headers);
     free(w);
 }
 
 void influx_set_quiet(struct influx *w, bool quiet)
 {
     w->quiet = quiet;
+}
+
+static size_t on_query_body(char *p, size_t size, size_t n, void *ud)
+{
+    size_t len = size * n;
+    /* Past the caller's cap: stop the transfer rather than parse half a document. */
+    return buf_append(ud, p, len) == 0 ? len : 0;
+}
+
+static const char not_influxql[] =
+    "reports read InfluxDB with InfluxQL at /query: they need InfluxDB 1.x, or InfluxDB 2 "
+    "with its v1-compatible /query (a DBRP mapping for the bucket); VictoriaMetrics does not "
+    "serve InfluxQL";
+
+int influx_query(struct influx *w, const char *q, struct buf *json_out, char *err, size_t errsz)
+{
+    char *esc = curl_easy_escape(w->curl, q, 0);
+    struct buf form;
+    buf_init(&form, 16 * 1024 * 1024);
+    int rc = esc ? buf_printf(&form, "q=%s", esc) : -ENOMEM;
+    curl_free(esc);
+    if (rc) {
+        snprintf(err, errsz, "query too long or out of memory");
+        buf_free(&form);
+        return rc;
+    }
+    buf_reset(json_out);
+    w->db_error[0] = '\0';
+    w->curl_err[0] = '\0';
+    CURL *c = w->curl;
+    curl_easy_setopt(c, CURLOPT_URL, w->query_url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->query_headers);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.data);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_query_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, json_out);
+    CURLcode cc = curl_easy_perform(c);
+    long status = 0;
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    /* back to writing */
+    curl_easy_setopt(c, CURLOPT_URL, w->write_url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
+    buf_free(&form);
+    if (cc == CURLE_WRITE_ERROR) {
+        snprintf(err, errsz, "the answer to a query is larger than %zu bytes", json_out->max);
+        return -E2BIG;
+    }
+    if (cc != CURLE_OK) {
+        snprintf(err, errsz, "cannot query %s: %s", w->query_url,
+                 w->curl_err[0] ? w->curl_err : curl_easy_strerror(cc));
+        return -EIO;
+    }
+    const char *text = w->db_error[0] ? w->db_error : json_out->data ? json_out->data : "";
+    if (status == 401 || status == 403) {
+        snprintf(err, errsz,
+                 "the database refused the query (HTTP %ld): %.300s; fix: check "
+                 "influx.username and influx.password_file, or influx.token_file",
+                 status, text);
+        return -EACCES;
+    }
+    bool json = json_out->data && strstr(json_out->data, "\"results\"");
+    if (status == 404 || status == 405 || (status == 200 && !json) ||
+        (status == 400 && !json && !strstr(text, "error parsing query"))) {
+        snprintf(err, errsz, "%s answered HTTP %ld: %s", w->query_url, status, not_influxql);
+        return -ENOTSUP;
+    }
+    if (status != 200) {
+        snprintf(err, errsz, "query failed (HTTP %ld): %.300s", status, text);
+        return -EIO;
+    }
+    return 0;
 }

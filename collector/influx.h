@@ -89,4 +89,24 @@ void influx_free(struct influx *w);
 int influx_write(struct influx *w, const char *body, size_t len, size_t nlines,
                  const atomic_bool *stop);
 
+/*
+ * Runs InfluxQL `q` (several statements may be separated by ';') against the
+ * /query endpoint of influx.url: InfluxDB 1.x (db = influx.database, rp =
+ * influx.retention_policy, basic auth), or InfluxDB 2's v1-compatible /query
+ * (db = influx.bucket, token; the bucket needs a DBRP mapping). Times come as
+ * epoch milliseconds. The answer's JSON text replaces json_out's content
+ * (the caller's buffer; its cap bounds the answer). Blocks, no retries.
+ *
+ * Returns 0 when the server answered 200 with JSON (statement errors are in
+ * its "results"), else a negative errno with one line in err[0..errsz):
+ *   -ENOTSUP  no InfluxQL there (404/405, or an answer that is not InfluxQL
+ *             JSON: VictoriaMetrics, InfluxDB 2 without a v1 mapping)
+ *   -EACCES   401/403
+ *   -E2BIG    the answer is larger than json_out->max
+ *   -EIO      transport error or another status
+ * Not concurrently with influx_write on the same writer: a report makes its
+ * own (influx_new with q NULL).
+ */
+int influx_query(struct influx *w, const char *q, struct buf *json_out, char *err, size_t errsz);
+
 #endif

@@ -1,6 +1,7 @@
 #include "live.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,60 @@
 #define POLL_MS 100
 #define FILTER_MAX 256
 
+struct alert_ev {
+    char device[128], district[96], category[32];
+    char *json;
+};
+
 struct live {
     const struct config *cfg;
     struct devstate *ds;
     atomic_int streams;
+    pthread_mutex_t mu;                   /* guards ring */
+    struct alert_ev ring[LIVE_ALERT_RING]; /* event n is at ring[n % LIVE_ALERT_RING] */
+    atomic_uint_least64_t alerts;         /* events noted so far */
 };
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src ? src : "", n);
+    dst[n] = '\0';
+}
+
+void live_note_alert(struct live *l, const char *device, const char *district,
+                     const char *category, const char *json, size_t len)
+{
+    if (!l)
+        return;
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, json, len);
+    copy[len] = '\0';
+    pthread_mutex_lock(&l->mu);
+    uint64_t n = atomic_load(&l->alerts);
+    struct alert_ev *ev = &l->ring[n % LIVE_ALERT_RING];
+    free(ev->json);
+    ev->json = copy;
+    copy_str(ev->device, sizeof ev->device, device);
+    copy_str(ev->district, sizeof ev->district, district);
+    copy_str(ev->category, sizeof ev->category, category);
+    atomic_store(&l->alerts, n + 1);
+    pthread_mutex_unlock(&l->mu);
+}
+
+static bool alert_matches(const struct alert_ev *ev, const struct devstate_filter *f)
+{
+    return (!f->district || !*f->district || strcmp(f->district, ev->district) == 0) &&
+           (!f->category || !*f->category || strcmp(f->category, ev->category) == 0) &&
+           (!f->device || !*f->device || strcmp(f->device, ev->device) == 0);
+}
 
 static int64_t wall_ms(void)
 {
@@ -88,8 +138,29 @@ struct stream {
     char district[FILTER_MAX], category[FILTER_MAX], device[FILTER_MAX];
     struct devstate_filter f;
     uint64_t since;
+    uint64_t alerts_sent; /* alert events taken from the ring so far */
     bool hello_sent;
 };
+
+/* Appends the alert events the stream has not had yet. 0 or a buf error. */
+static int take_alerts(struct stream *st, struct buf *out)
+{
+    struct live *l = st->l;
+    pthread_mutex_lock(&l->mu);
+    uint64_t n = atomic_load(&l->alerts);
+    int rc = 0;
+    if (n - st->alerts_sent > LIVE_ALERT_RING) {
+        rc = buf_puts(out, "event: resync\ndata: {\"reason\":\"alerts_behind\"}\n\n");
+        st->alerts_sent = n;
+    }
+    for (; !rc && st->alerts_sent < n; st->alerts_sent++) {
+        const struct alert_ev *ev = &l->ring[st->alerts_sent % LIVE_ALERT_RING];
+        if (ev->json && alert_matches(ev, &st->f))
+            rc = buf_printf(out, "event: alert\ndata: %s\n\n", ev->json);
+    }
+    pthread_mutex_unlock(&l->mu);
+    return rc;
+}
 
 static void stream_free(void *ctx)
 {
@@ -125,6 +196,12 @@ static int produce(void *ctx, struct buf *out, const atomic_bool *stopping)
     for (int waited = 0; waited < LIVE_HEARTBEAT_MS; waited += POLL_MS) {
         if (atomic_load(stopping))
             return 1;
+        if (atomic_load(&st->l->alerts) > st->alerts_sent) {
+            if (take_alerts(st, out) != 0)
+                return -EIO;
+            if (out->len)
+                return 0;
+        }
         if (devstate_version(ds) > st->since) {
             uint64_t upto;
             int rc = devstate_render_changes(ds, st->since, &st->f, LIVE_MAX_BEHIND, wall_ms(), out,
@@ -187,6 +264,7 @@ static void on_stream(void *ctx, const struct httpd_request *req, struct httpd_r
     }
     st->l = l;
     st->since = since;
+    st->alerts_sent = atomic_load(&l->alerts);
     st->f = f;
     copy_param(st->district, f.district, &st->f.district);
     copy_param(st->category, f.category, &st->f.category);
@@ -221,6 +299,7 @@ struct live *live_new(const struct config *cfg, struct devstate *ds)
         return NULL;
     l->cfg = cfg;
     l->ds = ds;
+    pthread_mutex_init(&l->mu, NULL);
     return l;
 }
 
@@ -239,5 +318,10 @@ int live_register(struct live *l, struct httpd *http)
 
 void live_free(struct live *l)
 {
+    if (!l)
+        return;
+    for (size_t i = 0; i < LIVE_ALERT_RING; i++)
+        free(l->ring[i].json);
+    pthread_mutex_destroy(&l->mu);
     free(l);
 }

@@ -6,7 +6,8 @@
  *                              offline|never ?q=substring (docs/api.md)
  *   GET /api/v1/devices/{id}   one device: latest values, units, last seen
  *   GET /api/v1/stream         Server-Sent Events: readings (coalesced per
- *                              device), resync when a client falls behind;
+ *                              device), alert transitions, resync when a
+ *                              client falls behind;
  *                              ?district= ?category= ?device= ?since=VERSION
  *   GET /  and /ui/...         the web page, compiled into the binary
  *
@@ -25,6 +26,7 @@
 #define LIVE_MAX_STREAMS 32  /* concurrent streams; more get 503 */
 #define LIVE_MAX_BEHIND 2000 /* changed devices one stream event batch may carry */
 #define LIVE_HEARTBEAT_MS 10000
+#define LIVE_ALERT_RING 256    /* alert transitions kept for the streams */
 
 struct live;
 
@@ -32,6 +34,15 @@ struct live;
 struct live *live_new(const struct config *cfg, struct devstate *ds);
 /* Adds the routes above to `http`. 0 or -ENOSPC (too many routes). */
 int live_register(struct live *l, struct httpd *http);
+/*
+ * An alert transition for the streams, from any thread: `json` (one line,
+ * copied) becomes the data of an "alert" event for every stream whose
+ * filter matches device, district and category (NULL: ""). The last
+ * LIVE_ALERT_RING are kept; a stream further behind gets a resync. Accepts
+ * l == NULL (no live view).
+ */
+void live_note_alert(struct live *l, const char *device, const char *district,
+                     const char *category, const char *json, size_t len);
 /* Frees; accepts NULL. Call after httpd_stop (streams borrow it). */
 void live_free(struct live *l);
 

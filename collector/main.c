@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_pipeline.h"
 #include "buf.h"
 #include "config.h"
 #include "daemon.h"
+#include "alert_rules.h"
 #include "knowledge.h"
+#include "report_cli.h"
 #include "sim.h"
 
 static const char usage[] =
@@ -24,6 +27,8 @@ static const char usage[] =
     "  check -c FILE    validate the configuration, the asset registry and the\n"
     "                   category profiles; prints every problem with its key or file\n"
     "                   and line and the fix and exits 1, or prints a summary and exits 0\n"
+    "  report -c FILE   upgrade coverage report (HTML, CSV, JSON, Markdown; Chinese\n"
+    "                   or English); 'lifeline report --help' for options\n"
     "  sim -c FILE ...  simulate devices and publish their readings to the broker\n"
     "                   in FILE (load generator); 'lifeline sim --help' for options\n"
     "  help config      print the reference of every configuration key (Markdown)\n"
@@ -78,6 +83,14 @@ static int cmd_check(int argc, char **argv)
     int nerr = config_load(path, &cfg, &out);
     if (nerr == 0)
         k = knowledge_load(cfg, &out, &nerr);
+    size_t nrules = 0;
+    if (cfg && cfg->alerts.rules_file) {
+        int nr = 0;
+        struct alert_rules *rules = alert_rules_load(cfg->alerts.rules_file, &out, &nr);
+        nrules = rules ? rules->n : 0;
+        alert_rules_free(rules);
+        nerr += nr;
+    }
     if (nerr == 0) {
         buf_reset(&out);
         config_summary(cfg, &out);
@@ -87,6 +100,8 @@ static int cmd_check(int argc, char **argv)
         else
             buf_puts(&out, ", no registry");
         buf_printf(&out, ", %zu categories", profile_set_count(k->profiles));
+        if (cfg->alerts.rules_file)
+            buf_printf(&out, ", %zu alert rule%s", nrules, nrules == 1 ? "" : "s");
         printf("%s\n", out.data ? out.data : "ok");
     } else {
         fputs(out.data ? out.data : "", stdout);
@@ -124,8 +139,13 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "sim") == 0)
         return sim_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return report_main(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    /* A developer's tool, not in the usage text: see docs/performance.md. */
+    if (strcmp(cmd, "bench-pipeline") == 0)
+        return bench_pipeline_main(argc - 1, argv + 1);
     fprintf(stderr, "lifeline: unknown command '%s'; see 'lifeline --help'\n", cmd);
     return 2;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert_engine.h"
 #include "buf.h"
 #include "devstate.h"
 #include "dispatch.h"
@@ -40,7 +41,8 @@ struct pipeline {
     struct knowledge *k;                 /* in use by the pipeline thread */
     _Atomic(struct knowledge *) pending; /* handed over by pipeline_set_knowledge */
     struct unknown_devices *unknown;
-    struct devstate *devstate; /* borrowed; NULL: none */
+    struct devstate *devstate;   /* borrowed; NULL: none */
+    struct alert_engine *alerts; /* borrowed; NULL: none */
     struct reading r;
     struct field scratch[READING_MAX_FIELDS + 2]; /* the fields of one point */
     struct buf batch;
@@ -153,6 +155,11 @@ void pipeline_stats(struct pipeline *p, struct pipeline_stats *out)
     out->fields_quarantined = atomic_load(&p->fields_quarantined);
     out->own_alerts = atomic_load(&p->own_alerts);
     out->unknown_devices = unknown_devices_count(p->unknown);
+}
+
+void pipeline_set_alerts(struct pipeline *p, struct alert_engine *e)
+{
+    p->alerts = e;
 }
 
 struct unknown_devices *pipeline_unknown_devices(struct pipeline *p)
@@ -375,8 +382,29 @@ static int process(struct pipeline *p, const struct wal_record *rec)
                                      .whole = res.nbad == 0};
             devstate_note(p->devstate, &o);
         }
+        if (p->alerts) {
+            struct alert_subject as = {who.device, who.device_len,   pt.meas, pt.meas_len,
+                                       dis,        dis ? dis_len : 0};
+            alert_engine_observe(p->alerts, &as, &p->r, rec->recv_ms);
+        }
     }
     return 0;
+}
+
+int pipeline_bench_process(struct pipeline *p, const struct wal_record *rec, pipeline_sink_fn sink,
+                           void *ctx)
+{
+    size_t before = p->nlines;
+    if (p->nlines >= (size_t)p->cfg->influx.batch_lines) {
+        if (sink)
+            sink(ctx, p->batch.data, p->batch.len, p->nlines);
+        buf_reset(&p->batch);
+        p->nlines = before = 0;
+    }
+    int rc = process(p, rec);
+    if (rc)
+        return rc;
+    return p->nlines > before ? 0 : 1;
 }
 
 static void *run(void *arg)

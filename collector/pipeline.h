@@ -25,6 +25,7 @@
 #include "config.h"
 
 struct wal;
+struct wal_record;
 struct influx;
 struct quarantine;
 struct pipeline;
@@ -67,6 +68,12 @@ struct pipeline_stats {
 void pipeline_stats(struct pipeline *p, struct pipeline_stats *out);
 /* The set of unregistered devices seen (thread safe; see unknown_devices.h). */
 struct unknown_devices *pipeline_unknown_devices(struct pipeline *p);
+/*
+ * Every stored reading is shown to the alert engine (alert_engine_observe);
+ * borrowed, set before pipeline_start. NULL: none.
+ */
+struct alert_engine;
+void pipeline_set_alerts(struct pipeline *p, struct alert_engine *e);
 /* Starts the thread. 0 or a negative errno. */
 int pipeline_start(struct pipeline *p);
 /*
@@ -77,5 +84,18 @@ int pipeline_start(struct pipeline *p);
 void pipeline_stop(struct pipeline *p, int drain_ms);
 /* Joins if needed and frees; accepts NULL. */
 void pipeline_free(struct pipeline *p);
+
+/*
+ * For `lifeline bench-pipeline` only: handles one record in the calling
+ * thread exactly as the pipeline thread does (decode, registry, validate,
+ * encode into the batch, quarantine on refusal), but never writes to the
+ * database: a batch that reaches influx.batch_lines is handed to `sink`
+ * (may be NULL) and emptied. Never call it on a started pipeline; `db` and
+ * `wal` given to pipeline_new may be NULL. Returns 0 when the record became
+ * lines, 1 when it was refused or carried no reading, or a negative errno.
+ */
+typedef void (*pipeline_sink_fn)(void *ctx, const char *body, size_t len, size_t nlines);
+int pipeline_bench_process(struct pipeline *p, const struct wal_record *rec, pipeline_sink_fn sink,
+                           void *ctx);
 
 #endif

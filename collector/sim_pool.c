@@ -32,8 +32,8 @@ struct conn {
     struct slot **free; /* stack of free slots, under mu */
     unsigned nfree;
     struct sim_raw *raw; /* --engine raw */
-    void **queued;       /* raw: ctx of each message in the unwritten batch */
-    unsigned nqueued;
+    void **queued;       /* raw: ring of the ctx of each message not yet done, oldest at head */
+    unsigned head, nqueued;
 };
 
 struct sim_pool {
@@ -186,7 +186,8 @@ int sim_pool_connect(struct sim_pool *p, int timeout_ms)
     const struct config *cfg = p->cfg;
     if (p->raw) {
         for (unsigned i = 0; i < p->n; i++) {
-            p->conns[i].raw = sim_raw_connect(cfg, i);
+            p->conns[i].raw = sim_raw_connect(
+                cfg, i, p->qos, p->window < RAW_MAX_QUEUED ? p->window : RAW_MAX_QUEUED - 1);
             if (!p->conns[i].raw)
                 return -EIO;
         }
@@ -256,12 +257,16 @@ static void wait_briefly(struct conn *c)
     c->waiting = false;
 }
 
-/* Reports the raw batch written: every queued message is done. */
+/* Reports raw messages done: rc >= 0 is how many of the oldest completed
+ * (written at QoS 0, acknowledged at QoS 1); rc < 0 fails every one not done. */
 static void raw_written(struct sim_pool *p, struct conn *c, int rc)
 {
-    for (unsigned i = 0; i < c->nqueued; i++)
-        p->done(c->queued[i], rc >= 0);
-    c->nqueued = 0;
+    unsigned n = rc < 0 ? c->nqueued : (unsigned)rc;
+    for (unsigned i = 0; i < n && c->nqueued > 0; i++) {
+        p->done(c->queued[c->head], rc >= 0);
+        c->head = (c->head + 1) % RAW_MAX_QUEUED;
+        c->nqueued--;
+    }
 }
 
 static int raw_publish(struct sim_pool *p, struct conn *c, const char *topic, const void *payload,
@@ -280,7 +285,7 @@ static int raw_publish(struct sim_pool *p, struct conn *c, const char *topic, co
         }
         return rc == -E2BIG ? -EIO : -ECANCELED;
     }
-    c->queued[c->nqueued++] = ctx;
+    c->queued[(c->head + c->nqueued++) % RAW_MAX_QUEUED] = ctx;
     return 0;
 }
 
@@ -347,7 +352,7 @@ unsigned sim_pool_inflight(const struct sim_pool *p)
     for (unsigned i = 0; i < p->n; i++) {
         struct conn *c = &p->conns[i];
         pthread_mutex_lock(&c->mu);
-        n += c->inflight;
+        n += c->inflight + c->nqueued; /* raw: not yet done (publisher thread only) */
         pthread_mutex_unlock(&c->mu);
     }
     return n;
@@ -355,8 +360,17 @@ unsigned sim_pool_inflight(const struct sim_pool *p)
 
 int sim_pool_drain(struct sim_pool *p, int timeout_ms)
 {
-    if (p->raw)
-        return sim_pool_flush(p);
+    if (p->raw) {
+        int err = 0;
+        for (unsigned i = 0; i < p->n; i++) {
+            struct conn *c = &p->conns[i];
+            int rc = c->raw ? sim_raw_drain(c->raw) : 0;
+            raw_written(p, c, rc);
+            if (rc < 0)
+                err = -EIO;
+        }
+        return err;
+    }
     int64_t deadline = mono_ms() + timeout_ms;
     while (sim_pool_inflight(p) > 0) {
         if (mono_ms() >= deadline)
@@ -374,7 +388,7 @@ void sim_pool_free(struct sim_pool *p)
     for (unsigned i = 0; p->conns && i < p->n; i++) {
         struct conn *c = &p->conns[i];
         if (c->raw) {
-            raw_written(p, c, sim_raw_flush(c->raw));
+            raw_written(p, c, sim_raw_drain(c->raw));
             sim_raw_close(c->raw);
         }
         free(c->queued);

@@ -1,6 +1,7 @@
 #include "sim_raw.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,8 +17,14 @@
 
 struct sim_raw {
     int fd;
+    int qos;
+    unsigned window;  /* QoS 1: messages written and not yet acknowledged, at most */
+    unsigned unacked; /* QoS 1: written, no PUBACK yet */
+    uint16_t next_id;
     size_t len;
     int queued; /* messages in buf */
+    size_t rlen;
+    unsigned char rbuf[4096]; /* PUBACKs being read */
     unsigned char buf[RAW_BUF];
 };
 
@@ -98,7 +105,7 @@ static int open_socket(const char *host, const char *port)
     return fd;
 }
 
-struct sim_raw *sim_raw_connect(const struct config *cfg, unsigned index)
+struct sim_raw *sim_raw_connect(const struct config *cfg, unsigned index, int qos, unsigned window)
 {
     char host[256], port[16], id[64];
     if (parse_url(cfg->mqtt.url, host, sizeof host, port, sizeof port) != 0) {
@@ -108,6 +115,9 @@ struct sim_raw *sim_raw_connect(const struct config *cfg, unsigned index)
     struct sim_raw *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    c->qos = qos;
+    c->window = window ? window : 1;
+    c->next_id = 1;
     c->fd = open_socket(host, port);
     if (c->fd < 0) {
         log_error("sim", "cannot connect url=%s error=\"%s\"", cfg->mqtt.url, strerror(-c->fd));
@@ -150,43 +160,108 @@ err_free:
     return NULL;
 }
 
-int sim_raw_flush(struct sim_raw *c)
+/* Reads what the broker sent: PUBACKs (4 bytes each), in the order of the
+ * PUBLISHes, as mosquitto answers each one as it reads it. `block`: wait
+ * for at least one. Returns the number acknowledged, or -errno. */
+static int read_acks(struct sim_raw *c, bool block)
 {
-    if (c->len == 0)
-        return 0;
-    int rc = write_all(c->fd, c->buf, c->len);
-    int n = c->queued;
+    int acked = 0;
+    for (;;) {
+        ssize_t r = recv(c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen,
+                         block && acked == 0 ? 0 : MSG_DONTWAIT);
+        if (r == 0)
+            return -ECONNRESET;
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return block && acked == 0 ? -ETIMEDOUT : acked;
+            return -errno;
+        }
+        c->rlen += (size_t)r;
+        size_t i = 0;
+        for (; i + 4 <= c->rlen; i += 4) {
+            if (c->rbuf[i] != 0x40 || c->rbuf[i + 1] != 2)
+                return -EPROTO; /* only PUBACKs are expected: no subscriptions */
+            acked++;
+        }
+        memmove(c->rbuf, c->rbuf + i, c->rlen - i);
+        c->rlen -= i;
+        if ((size_t)r < sizeof c->rbuf && (!block || acked > 0))
+            break;
+    }
+    c->unacked -= (unsigned)acked;
+    return acked;
+}
+
+/* Writes buf. QoS 0: returns the messages written; QoS 1: those acknowledged
+ * meanwhile (read without waiting). */
+static int write_queued(struct sim_raw *c)
+{
+    int n = c->queued, rc = c->len ? write_all(c->fd, c->buf, c->len) : 0;
     c->len = 0;
     c->queued = 0;
-    return rc ? rc : n;
+    if (rc)
+        return rc;
+    if (c->qos == 0)
+        return n;
+    c->unacked += (unsigned)n;
+    return read_acks(c, false);
+}
+
+int sim_raw_flush(struct sim_raw *c)
+{
+    return write_queued(c);
+}
+
+int sim_raw_drain(struct sim_raw *c)
+{
+    int done = write_queued(c);
+    while (done >= 0 && c->unacked > 0) {
+        int rc = read_acks(c, true);
+        if (rc < 0)
+            return rc;
+        done += rc;
+    }
+    return done;
 }
 
 int sim_raw_publish(struct sim_raw *c, const char *topic, const void *payload, size_t len)
 {
-    size_t tl = strlen(topic), rem = 2 + tl + len;
+    size_t tl = strlen(topic), rem = 2 + tl + (c->qos ? 2 : 0) + len;
     if (tl > 65535 || rem + 5 > RAW_BUF)
         return -E2BIG;
-    int written = 0;
-    if (c->len + rem + 5 > RAW_BUF) {
-        written = sim_raw_flush(c);
-        if (written < 0)
-            return written;
+    int done = 0;
+    if (c->len + rem + 5 > RAW_BUF || (c->qos && c->unacked + (unsigned)c->queued >= c->window)) {
+        done = write_queued(c);
+        /* a full window: wait for the broker, as a well-behaved client does */
+        while (done >= 0 && c->qos && c->unacked >= c->window) {
+            int rc = read_acks(c, true);
+            done = rc < 0 ? rc : done + rc;
+        }
+        if (done < 0)
+            return done;
     }
     unsigned char *p = c->buf + c->len;
-    *p++ = 0x30; /* PUBLISH, QoS 0 */
+    *p++ = c->qos ? 0x32 : 0x30; /* PUBLISH, QoS 1 or 0 */
     p += put_varint(p, rem);
     p += put_str(p, topic, tl);
+    if (c->qos) {
+        *p++ = (unsigned char)(c->next_id >> 8);
+        *p++ = (unsigned char)c->next_id;
+        c->next_id = (uint16_t)(c->next_id == 65535 ? 1 : c->next_id + 1);
+    }
     memcpy(p, payload, len);
     c->len = (size_t)(p + len - c->buf);
     c->queued++;
-    return written;
+    return done;
 }
 
 void sim_raw_close(struct sim_raw *c)
 {
     if (!c)
         return;
-    sim_raw_flush(c);
+    sim_raw_drain(c);
     static const unsigned char disconnect[2] = {0xE0, 0x00};
     write_all(c->fd, disconnect, 2);
     close(c->fd);

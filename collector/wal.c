@@ -513,7 +513,7 @@ int wal_append(struct wal *w, const char *topic, size_t topic_len, const void *p
         w->io_error = true;
         pthread_cond_broadcast(&w->cv_durable);
         pthread_cond_signal(&w->cv_writer); /* it retries */
-        rc = -EIO;
+        rc = -EINPROGRESS;                  /* taken: held in memory, not refused */
         goto out;
     }
     if (w->buf.len >= KICK_BYTES)
@@ -525,7 +525,7 @@ int wal_append(struct wal *w, const char *topic, size_t topic_len, const void *p
             pthread_cond_wait(&w->cv_durable, &w->mu);
         w->sync_waiters--;
         if (w->durable_seq < seq)
-            rc = -EIO;
+            rc = -EINPROGRESS;
     }
 out:
     pthread_mutex_unlock(&w->mu);

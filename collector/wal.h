@@ -119,11 +119,11 @@ void wal_close(struct wal *w);
  * Returns 0; -EMSGSIZE when topic_len > WAL_MAX_TOPIC or len > WAL_MAX_PAYLOAD;
  * -ENOSPC when max_bytes would be exceeded (nothing is stored: the caller
  * applies its policy, e.g. wal_drop_oldest() and try again); -EIO while the
- * disk refuses writes (nothing is stored), or when the write of this record
- * failed (or, with fsync_ms == 0, its fdatasync): then the record is kept in
- * memory and retried by the group-commit thread, so it may still be
- * delivered later (at least once), but a SIGKILL before the retry succeeds
- * takes it.
+ * disk refuses writes (nothing is stored); -EINPROGRESS when the write of
+ * this record failed (or, with fsync_ms == 0, its fdatasync): the record IS
+ * taken, kept in memory and retried by the group-commit thread, so the caller
+ * must not offer it again (that would store it twice), but a SIGKILL before
+ * the retry succeeds takes it. Later appends get -EIO until a write succeeds.
  * Blocks for the write (which the kernel may stall for a few ms while the
  * file system commits its journal), with fsync_ms == 0 for the fdatasync, and
  * when 64 MiB are written and not yet fdatasynced (the disk is slower than

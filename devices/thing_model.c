@@ -43,20 +43,25 @@ static const char *type_name(const cJSON *j)
 }
 
 /* Reads a time member named `what` into *ms. */
-static int get_time(struct walk *w, const cJSON *j, const char *what, int64_t *ms)
+/* The time of field `key`, or of the message when key is NULL. The name for
+ * a refusal is only formatted on refusal: this runs for every param. */
+static int get_time(struct walk *w, const cJSON *j, const char *key, int64_t *ms)
 {
+    const char *pre = key ? "field '" : "'time'", *k = key ? key : "", *post = key ? "': time" : "";
     double v;
     if (cJSON_IsNumber(j)) {
         v = j->valuedouble;
     } else if (cJSON_IsString(j)) {
         size_t n = strlen(j->valuestring);
         if (!utf8_valid(j->valuestring, n) || num_parse_double(j->valuestring, n, &v) != 0)
-            return FAIL(w, REASON_TIMESTAMP, "%s: string is not an epoch number", what);
+            return FAIL(w, REASON_TIMESTAMP, "%s%s%s: string is not an epoch number", pre, k, post);
     } else {
-        return FAIL(w, REASON_TIMESTAMP, "%s: must be a number, not %s", what, type_name(j));
+        return FAIL(w, REASON_TIMESTAMP, "%s%s%s: must be a number, not %s", pre, k, post,
+                    type_name(j));
     }
     if (ts_from_number(v, ms))
-        return FAIL(w, REASON_TIMESTAMP, "%s: %.15g is not a valid epoch time", what, v);
+        return FAIL(w, REASON_TIMESTAMP, "%s%s%s: %.15g is not a valid epoch time", pre, k, post,
+                    v);
     return 0;
 }
 
@@ -207,9 +212,7 @@ static int walk_params(struct walk *w, const cJSON *params)
         if (cJSON_IsObject(c) && is_pair(c)) {
             const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "time");
             if (t) {
-                char what[THING_MODEL_KEY_MAX + 16];
-                snprintf(what, sizeof what, "field '%s': time", w->key);
-                rc = get_time(w, t, what, &ts);
+                rc = get_time(w, t, w->key, &ts);
                 if (rc)
                     return rc;
                 if (!w->has_newest || ts > w->newest)
@@ -265,7 +268,7 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
     }
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "time");
     if (t) {
-        rc = get_time(&w, t, "'time'", &top_ts);
+        rc = get_time(&w, t, NULL, &top_ts);
         if (rc)
             goto out;
         has_top = true;

@@ -1,0 +1,455 @@
+/*
+ * The alert engine's life cycle, its tables (devices, alerts) and the
+ * pipeline's entry point, alert_engine_observe().
+ */
+#include "alert_engine_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define KEY_SEP '\x1f'
+
+void alert_engine_opts_from_config(const struct config *c, struct alert_engine_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->check_interval_ms = c->alerts.check_interval_ms;
+    o->grace_ms = (int64_t)c->alerts.grace_s * 1000;
+    o->reminder_ms = (int64_t)c->alerts.reminder_s * 1000;
+    o->flap_window_ms = (int64_t)c->alerts.flap_window_s * 1000;
+    o->flap_max = c->alerts.flap_max;
+    o->offline_misses = c->alerts.offline_misses;
+    o->disconnect_hold_ms = (int64_t)c->alerts.disconnect_hold_s * 1000;
+    o->defaults.battery_low_pct = c->alerts.battery_low_pct;
+    o->defaults.battery_low_v = c->alerts.battery_low_mv / 1000.0;
+    o->defaults.rsrp_min_dbm = c->alerts.rsrp_min_dbm;
+    o->defaults.rsrp_hold_ms = (int64_t)c->alerts.rsrp_hold_s * 1000;
+}
+
+void engine_emit(void *ctx, enum alert_transition t, const struct alert_slot *s)
+{
+    struct alert_engine *e = ctx;
+    struct alert_event ev = {.transition = t, .alert = s->a};
+    log_info("alerts", "%s id=%llu rule=%s device=%s severity=%s state=%s",
+             alert_transition_name(t), (unsigned long long)s->a.id, s->a.rule, s->a.device,
+             alert_severity_name(s->a.severity), alert_state_name(s->a.state));
+    if (e->sink)
+        e->sink(e->sink_ctx, &ev);
+}
+
+static size_t slot_key(char *key, size_t cap, const char *device, const char *rule)
+{
+    int n = snprintf(key, cap, "%s%c%s", device, KEY_SEP, rule);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+struct alert_slot *engine_slot_find(struct alert_engine *e, const char *device, const char *rule)
+{
+    char key[256];
+    size_t n = slot_key(key, sizeof key, device, rule);
+    return strmap_get(e->slotmap, key, n);
+}
+
+static int push(void **vec, size_t *n, size_t *cap, size_t elem, const void *item)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        void *nv = realloc(*vec, nc * elem);
+        if (!nv)
+            return -ENOMEM;
+        *vec = nv;
+        *cap = nc;
+    }
+    memcpy((char *)*vec + *n * elem, item, elem);
+    (*n)++;
+    return 0;
+}
+
+/* Adds a slot as it is (id kept) to the tables. */
+static struct alert_slot *slot_add(struct alert_engine *e, const struct alert_slot *src)
+{
+    struct alert_slot *s = malloc(sizeof *s);
+    if (!s)
+        return NULL;
+    *s = *src;
+    char key[256];
+    size_t n = slot_key(key, sizeof key, s->a.device, s->a.rule);
+    if (push((void **)&e->slots, &e->nslots, &e->capslots, sizeof s, &s) != 0) {
+        free(s);
+        return NULL;
+    }
+    if (strmap_put(e->slotmap, key, n, s) != 0) {
+        e->nslots--;
+        free(s);
+        return NULL;
+    }
+    if (s->a.id >= e->next_id)
+        e->next_id = s->a.id + 1;
+    return s;
+}
+
+struct alert_slot *engine_slot_new(struct alert_engine *e, const char *device, const char *rule)
+{
+    struct alert_slot s;
+    memset(&s, 0, sizeof s);
+    s.a.id = e->next_id;
+    snprintf(s.a.device, sizeof s.a.device, "%s", device);
+    snprintf(s.a.rule, sizeof s.a.rule, "%s", rule);
+    s.a.state = ALERT_RESOLVED; /* hidden until its condition holds (fired_ms == 0) */
+    s.a.value = s.a.threshold = NAN;
+    return slot_add(e, &s);
+}
+
+void engine_slot_describe(struct alert_slot *s, const struct asset *a, const char *category,
+                          const char *district)
+{
+    struct alert *al = &s->a;
+    snprintf(al->asset, sizeof al->asset, "%s", a ? a->asset_id : "");
+    snprintf(al->name, sizeof al->name, "%s", a && a->name ? a->name : "");
+    snprintf(al->category, sizeof al->category, "%s", a ? a->category : category ? category : "");
+    snprintf(al->district, sizeof al->district, "%s",
+             a && a->district && a->district[0] ? a->district
+             : district                         ? district
+                                                : "");
+}
+
+/* ------------------------------------------------------------ devices */
+
+static struct dev *dev_get(struct alert_engine *e, const char *id, size_t len)
+{
+    return strmap_get(e->devmap, id, len);
+}
+
+static struct dev *dev_add(struct alert_engine *e, const char *id)
+{
+    struct dev *d = calloc(1, sizeof *d);
+    if (!d || !(d->id = strdup(id)))
+        goto err;
+    if (push((void **)&e->devs, &e->ndevs, &e->capdevs, sizeof d, &d) != 0)
+        goto err;
+    if (strmap_put(e->devmap, id, strlen(id), d) != 0) {
+        e->ndevs--;
+        goto err;
+    }
+    return d;
+err:
+    if (d)
+        free(d->id);
+    free(d);
+    return NULL;
+}
+
+/* Points every device at the asset of the current registry and its interval. */
+static void devs_attach(struct alert_engine *e)
+{
+    const struct registry *reg = e->k ? e->k->registry : NULL;
+    for (size_t i = 0; i < e->ndevs; i++)
+        e->devs[i]->asset = NULL;
+    for (size_t i = 0; i < registry_count(reg); i++) {
+        const struct asset *a = registry_at(reg, i);
+        if (!a->device_id || !a->device_id[0])
+            continue;
+        struct dev *d = dev_get(e, a->device_id, strlen(a->device_id));
+        if (!d && !(d = dev_add(e, a->device_id))) {
+            log_error("alerts", "out of memory adding device=%s", a->device_id);
+            continue;
+        }
+        d->asset = a;
+        const struct profile *p =
+            profile_set_find(e->k->profiles, a->category, strlen(a->category));
+        d->interval_s = a->report_interval_s ? a->report_interval_s : p ? p->report_interval_s : 0;
+    }
+}
+
+/* ------------------------------------------------------------ rules */
+
+/* Resolves alerts whose rule is gone; updates severities that changed. */
+static void rules_changed(struct alert_engine *e, int64_t now)
+{
+    for (size_t i = 0; i < e->nslots; i++) {
+        struct alert_slot *s = e->slots[i];
+        if (!strcmp(s->a.rule, RULE_OFFLINE) || !strcmp(s->a.rule, RULE_NEVER) ||
+            !strcmp(s->a.rule, RULE_COLLECTOR))
+            continue;
+        const struct alert_rule *r = NULL;
+        for (size_t j = 0; j < e->rules->n && !r; j++)
+            if (!strcmp(e->rules->rules[j].id, s->a.rule))
+                r = &e->rules->rules[j];
+        if (!r) {
+            alert_fsm_condition(s, false, now, &e->fp, engine_emit, e);
+            continue;
+        }
+        s->hold_ms = r->hold_ms;
+        alert_fsm_severity(s, r->severity, now, engine_emit, e);
+    }
+}
+
+static int rebuild_rules(struct alert_engine *e)
+{
+    struct alert_rules *r = alert_rules_build(e->k ? e->k->profiles : NULL, e->ops, &e->o.defaults);
+    if (!r)
+        return -ENOMEM;
+    alert_rules_free(e->rules);
+    e->rules = r;
+    return 0;
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+static void load_alert(void *ctx, const struct alert_slot *s)
+{
+    struct alert_engine *e = ctx;
+    if (!slot_add(e, s))
+        log_error("alerts", "out of memory loading alert id=%llu", (unsigned long long)s->a.id);
+}
+
+static void load_seen(void *ctx, const char *device, int64_t ms)
+{
+    struct alert_engine *e = ctx;
+    struct dev *d = dev_get(e, device, strlen(device));
+    if (!d)
+        d = dev_add(e, device);
+    if (d && ms > d->last_seen_ms)
+        d->last_seen_ms = ms;
+}
+
+static int open_store(struct alert_engine *e, int64_t now)
+{
+    if (!e->o.store_path)
+        return 0;
+    if (!(e->store = alert_store_open(e->o.store_path)))
+        return -EIO;
+    if (alert_store_load(e->store, load_alert, load_seen, e) != 0)
+        return -EIO;
+    if (alert_store_meta_get(e->store, "first_start_ms", &e->first_start_ms) != 0) {
+        e->first_start_ms = now;
+        if (alert_store_meta_put(e->store, "first_start_ms", now) != 0)
+            return -EIO;
+    }
+    size_t firing = 0;
+    for (size_t i = 0; i < e->nslots; i++)
+        firing += e->slots[i]->a.state == ALERT_FIRING;
+    log_info("alerts", "state loaded path=%s alerts=%zu firing=%zu devices_seen=%zu",
+             e->o.store_path, e->nslots, firing, e->ndevs);
+    return 0;
+}
+
+struct alert_engine *alert_engine_new(const struct alert_engine_opts *o, struct knowledge *k,
+                                      struct alert_rules *ops, alert_sink_fn sink, void *sink_ctx,
+                                      int64_t now_ms)
+{
+    struct alert_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return NULL;
+    e->o = *o;
+    e->fp = (struct alert_fsm_params){o->reminder_ms, o->flap_window_ms,
+                                      o->flap_max > ALERT_FLAP_MAX ? ALERT_FLAP_MAX : o->flap_max};
+    e->sink = sink;
+    e->sink_ctx = sink_ctx;
+    e->next_id = 1;
+    e->first_start_ms = now_ms;
+    e->grace_until_ms = now_ms + o->grace_ms;
+    e->last_seen_flush_ms = now_ms;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_mutex_init(&e->store_mu, NULL);
+    pthread_mutex_init(&e->stop_mu, NULL);
+    pthread_cond_init(&e->stop_cv, NULL);
+    e->devmap = strmap_new();
+    e->slotmap = strmap_new();
+    if (!e->devmap || !e->slotmap || open_store(e, now_ms) != 0)
+        goto err;
+    e->k = k;
+    e->ops = ops;
+    if (rebuild_rules(e) != 0) {
+        e->k = NULL;
+        e->ops = NULL;
+        goto err;
+    }
+    devs_attach(e);
+    return e;
+err:
+    log_error("alerts", "cannot start the alert engine");
+    alert_engine_free(e);
+    return NULL;
+}
+
+void alert_engine_reload(struct alert_engine *e, struct knowledge *k, struct alert_rules *ops,
+                         int64_t now_ms)
+{
+    pthread_mutex_lock(&e->mu);
+    struct knowledge *old_k = e->k;
+    struct alert_rules *old_ops = e->ops;
+    if (k)
+        e->k = k;
+    if (ops)
+        e->ops = ops;
+    if (rebuild_rules(e) != 0) {
+        log_error("alerts", "out of memory rebuilding rules: keeping the ones in use");
+        e->k = old_k;
+        e->ops = old_ops;
+        pthread_mutex_unlock(&e->mu);
+        knowledge_free(k);
+        alert_rules_free(ops);
+        return;
+    }
+    devs_attach(e);
+    rules_changed(e, now_ms);
+    log_info("alerts", "reloaded rules=%zu operator_rules=%zu devices=%zu", e->rules->n,
+             e->ops ? e->ops->n : 0, e->ndevs);
+    pthread_mutex_unlock(&e->mu);
+    if (k)
+        knowledge_free(old_k);
+    if (ops)
+        alert_rules_free(old_ops);
+}
+
+void alert_engine_free(struct alert_engine *e)
+{
+    if (!e)
+        return;
+    if (e->started) {
+        pthread_mutex_lock(&e->stop_mu);
+        e->stop = true;
+        pthread_cond_signal(&e->stop_cv);
+        pthread_mutex_unlock(&e->stop_mu);
+        pthread_join(e->thread, NULL);
+    }
+    if (e->store && e->devmap && e->slotmap)
+        alert_engine_flush(e);
+    alert_store_close(e->store);
+    for (size_t i = 0; i < e->nslots; i++)
+        free(e->slots[i]);
+    free(e->slots);
+    for (size_t i = 0; i < e->ndevs; i++) {
+        free(e->devs[i]->id);
+        free(e->devs[i]);
+    }
+    free(e->devs);
+    free(e->acks);
+    strmap_free(e->devmap);
+    strmap_free(e->slotmap);
+    alert_rules_free(e->rules);
+    alert_rules_free(e->ops);
+    knowledge_free(e->k);
+    pthread_mutex_destroy(&e->mu);
+    pthread_mutex_destroy(&e->store_mu);
+    pthread_mutex_destroy(&e->stop_mu);
+    pthread_cond_destroy(&e->stop_cv);
+    free(e);
+}
+
+/* ------------------------------------------------------------ observe */
+
+static void describe_rule(struct alert_slot *s, const struct alert_rule *r, const struct field *f)
+{
+    struct alert *a = &s->a;
+    snprintf(a->field, sizeof a->field, "%s", r->field);
+    a->threshold = r->kind == AK_NUMBER ? r->threshold : NAN;
+    if (r->summary[0] || r->summary_zh[0]) {
+        snprintf(a->summary, sizeof a->summary, "%s", r->summary);
+        snprintf(a->summary_zh, sizeof a->summary_zh, "%s", r->summary_zh);
+        return;
+    }
+    switch (r->kind) {
+    case AK_NUMBER: {
+        bool low = r->cmp == CMP_LT || r->cmp == CMP_LE;
+        snprintf(a->summary, sizeof a->summary, "%s %g%s %s %g%s", r->field, a->value, r->unit,
+                 low                ? "below"
+                 : r->cmp == CMP_EQ ? "equal to"
+                 : r->cmp == CMP_NE ? "not"
+                                    : "above",
+                 r->threshold, r->unit);
+        snprintf(a->summary_zh, sizeof a->summary_zh, "%s %g%s %s %g%s", r->field, a->value,
+                 r->unit,
+                 low                ? "低于"
+                 : r->cmp == CMP_EQ ? "等于"
+                 : r->cmp == CMP_NE ? "不等于"
+                                    : "高于",
+                 r->threshold, r->unit);
+        break;
+    }
+    case AK_BOOL:
+        snprintf(a->summary, sizeof a->summary, "%s is %s", r->field, f->v.b ? "true" : "false");
+        snprintf(a->summary_zh, sizeof a->summary_zh, "%s 为 %s", r->field, f->v.b ? "是" : "否");
+        break;
+    case AK_STRING: {
+        static const char *const flags[][3] = {{"N", "normal", "正常"},
+                                               {"F", "stopped", "停运"},
+                                               {"M", "maintenance", "维护"},
+                                               {"S", "manual input", "手工输入"},
+                                               {"D", "instrument fault", "仪器故障"},
+                                               {"C", "calibrating", "校准"},
+                                               {"T", "above upper limit", "超测定上限"},
+                                               {"B", "communication fault", "通讯异常"}};
+        const char *en = "", *zh = "";
+        for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+            if (strstr(r->field, "_flag") && !strcmp(f->v.s.ptr, flags[i][0]))
+                en = flags[i][1], zh = flags[i][2];
+        snprintf(a->summary, sizeof a->summary, "%s = %.40s%s%s%s", r->field, f->v.s.ptr,
+                 *en ? " (" : "", en, *en ? ")" : "");
+        snprintf(a->summary_zh, sizeof a->summary_zh, "%s = %.40s%s%s%s", r->field, f->v.s.ptr,
+                 *zh ? "（" : "", zh, *zh ? "）" : "");
+        break;
+    }
+    }
+}
+
+/* The device reported: its offline and never_reported alerts end. */
+static void seen(struct alert_engine *e, struct dev *d, int64_t recv_ms)
+{
+    if (recv_ms > d->last_seen_ms) {
+        d->last_seen_ms = recv_ms;
+        d->seen_dirty = true;
+    }
+    if (d->offline && d->offline->active)
+        alert_fsm_condition(d->offline, false, recv_ms, &e->fp, engine_emit, e);
+    if (d->never && d->never->active)
+        alert_fsm_condition(d->never, false, recv_ms, &e->fp, engine_emit, e);
+}
+
+void alert_engine_observe(struct alert_engine *e, const struct alert_subject *s,
+                          const struct reading *r, int64_t recv_ms)
+{
+    char device[128], category[32], district[96];
+    snprintf(device, sizeof device, "%.*s", (int)s->device_len, s->device ? s->device : "");
+    snprintf(category, sizeof category, "%.*s", (int)s->category_len,
+             s->category ? s->category : "");
+    snprintf(district, sizeof district, "%.*s", (int)s->district_len,
+             s->district ? s->district : "");
+    pthread_mutex_lock(&e->mu);
+    struct dev *d = dev_get(e, device, strlen(device));
+    if (d)
+        seen(e, d, recv_ms);
+    const struct asset *a = d ? d->asset : NULL;
+    struct alert_target t = {category, a && a->district && a->district[0] ? a->district : district,
+                             a ? a->model : "", a ? a->asset_id : "", device};
+    for (size_t i = 0; i < e->rules->n; i++) {
+        const struct alert_rule *rule = &e->rules->rules[i];
+        if (!alert_rule_applies(rule, &t))
+            continue;
+        const struct field *f = reading_find(r, rule->field);
+        if (!f)
+            continue;
+        struct alert_slot *slot = engine_slot_find(e, device, rule->id);
+        double v;
+        int cond = alert_rule_eval(rule, f, slot && slot->active, &v);
+        if (cond < 0 || (!slot && !cond))
+            continue;
+        if (!slot && !(slot = engine_slot_new(e, device, rule->id)))
+            continue;
+        slot->a.value = v;
+        slot->hold_ms = rule->hold_ms;
+        slot->a.severity = slot->a.state == ALERT_RESOLVED ? rule->severity : slot->a.severity;
+        if (cond && (slot->a.state == ALERT_RESOLVED || !slot->a.summary[0])) {
+            engine_slot_describe(slot, a, category, t.district);
+            describe_rule(slot, rule, f);
+        }
+        slot->dirty = true;
+        alert_fsm_condition(slot, cond == 1, recv_ms, &e->fp, engine_emit, e);
+    }
+    pthread_mutex_unlock(&e->mu);
+}

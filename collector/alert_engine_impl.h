@@ -1,0 +1,86 @@
+/*
+ * alert_engine_impl: the engine's state, shared by its files:
+ * alert_engine.c (life cycle, knowledge, observe), alert_timers.c (timer
+ * conditions, the thread, persistence) and alert_api.c (listing, ack,
+ * JSON). Only those include it.
+ */
+#ifndef LIFELINE_ALERT_ENGINE_IMPL_H
+#define LIFELINE_ALERT_ENGINE_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alert_engine.h"
+#include "alert_fsm.h"
+#include "alert_store.h"
+#include "strmap.h"
+
+#define RULE_OFFLINE "offline"
+#define RULE_NEVER "never_reported"
+#define RULE_COLLECTOR "collector_disconnected"
+
+/* A device the engine keeps time for. */
+struct dev {
+    char *id;
+    const struct asset *asset; /* in e->k's registry; NULL once no longer registered */
+    int32_t interval_s;        /* expected report interval; 0: unknown */
+    int64_t last_seen_ms;      /* 0: never */
+    bool seen_dirty;
+    struct alert_slot *offline, *never; /* cached lookups */
+};
+
+struct pending_ack {
+    uint64_t id;
+    char by[64];
+    int64_t ms;
+};
+
+struct alert_engine {
+    pthread_mutex_t mu; /* guards everything below but the thread fields */
+    struct alert_engine_opts o;
+    struct alert_fsm_params fp;
+    alert_sink_fn sink;
+    void *sink_ctx;
+    struct knowledge *k;
+    struct alert_rules *ops;   /* operator rules as parsed */
+    struct alert_rules *rules; /* profiles' and operators', in use */
+
+    struct strmap *devmap; /* device id -> struct dev */
+    struct dev **devs;
+    size_t ndevs, capdevs;
+
+    struct strmap *slotmap; /* "device\x1frule" -> struct alert_slot */
+    struct alert_slot **slots;
+    size_t nslots, capslots;
+    uint64_t next_id;
+
+    struct pending_ack *acks;
+    size_t nacks, capacks;
+
+    bool connected;
+    int64_t grace_until_ms;
+    int64_t lag_ms;
+    int64_t first_start_ms;
+    int64_t last_seen_flush_ms;
+
+    pthread_mutex_t store_mu; /* one writer of the store at a time */
+    struct alert_store *store;
+
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t stop_mu;
+    pthread_cond_t stop_cv;
+    bool stop;
+};
+
+/* Called with e->mu held. */
+void engine_emit(void *ctx, enum alert_transition t, const struct alert_slot *s);
+struct alert_slot *engine_slot_find(struct alert_engine *e, const char *device, const char *rule);
+/* Creates a slot (hidden until its condition holds); NULL on out of memory. */
+struct alert_slot *engine_slot_new(struct alert_engine *e, const char *device, const char *rule);
+/* Fills the descriptive fields of a new slot from the registry asset of its device. */
+void engine_slot_describe(struct alert_slot *s, const struct asset *a, const char *category,
+                          const char *district);
+
+#endif
