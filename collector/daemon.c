@@ -517,7 +517,7 @@ static void close_parts(struct daemon *d)
     httpd_stop(d->http);
     /* the pipeline has stopped observing; the engine's last events go to notify */
     alert_engine_free(d->alerts);
-    live_free(d->live); /* after the engine, whose events it takes */
+    live_free(d->live);     /* after the engine, whose events it takes */
     notify_free(d->notify); /* before ingest: its last publishes need the client */
     report_server_free(d->reports);
     ingest_free(d->in);

@@ -623,3 +623,19 @@ done:
     gather_free(&g);
     return rc;
 }
+
+int devstate_ident(struct devstate *ds, const char *id, struct devstate_ident *out)
+{
+    struct entry **slot;
+    size_t n = strlen(id);
+    struct shard *s = locate(ds, id, n, &slot);
+    pthread_mutex_lock(&s->mu);
+    const struct entry *e = chain_find(slot, id, n);
+    if (e) {
+        copy_cstr(out->asset, sizeof out->asset, e->asset);
+        copy_cstr(out->device, sizeof out->device, e->device);
+        copy_cstr(out->category, sizeof out->category, e->category);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return e ? 0 : -ENOENT;
+}

@@ -113,6 +113,15 @@ int devstate_render_list(struct devstate *ds, const struct devstate_filter *f, i
  */
 int devstate_render_one(struct devstate *ds, const char *id, int64_t now_ms, struct buf *out);
 
+/* Who a device is, for queries about it. */
+struct devstate_ident {
+    char asset[64];
+    char device[128];
+    char category[32];
+};
+/* Fills *out for the device with this id. 0 or -ENOENT. */
+int devstate_ident(struct devstate *ds, const char *id, struct devstate_ident *out);
+
 /*
  * For the live stream: appends an SSE "reading" event (event: reading,
  * data: the device's JSON) for every device matching f whose last change is

@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "influx.h"
 #include "jsonout.h"
+#include "live_history.h"
 #include "log.h"
 #include "numparse.h"
 #include "webassets.h"
@@ -24,9 +26,11 @@ struct live {
     const struct config *cfg;
     struct devstate *ds;
     atomic_int streams;
-    pthread_mutex_t mu;                   /* guards ring */
+    pthread_mutex_t mu;                    /* guards ring */
     struct alert_ev ring[LIVE_ALERT_RING]; /* event n is at ring[n % LIVE_ALERT_RING] */
-    atomic_uint_least64_t alerts;         /* events noted so far */
+    atomic_uint_least64_t alerts;          /* events noted so far */
+    pthread_mutex_t query_mu;              /* one history query at a time */
+    struct influx *db;                     /* made at the first query */
 };
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -41,8 +45,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-void live_note_alert(struct live *l, const char *device, const char *district,
-                     const char *category, const char *json, size_t len)
+void live_note_alert(struct live *l, const char *device, const char *district, const char *category,
+                     const char *json, size_t len)
 {
     if (!l)
         return;
@@ -116,9 +120,59 @@ static void on_devices(void *ctx, const struct httpd_request *req, struct httpd_
         json_error(res, 500, "the device list does not fit in a response");
 }
 
+#define HISTORY_SUFFIX "/history"
+#define HISTORY_ANSWER_MAX (8u << 20)
+
+/* GET /api/v1/devices/{id}/history?hours=24 */
+static void on_history(struct live *l, const char *id, const struct httpd_request *req,
+                       struct httpd_response *res)
+{
+    struct devstate_ident who;
+    if (devstate_ident(l->ds, id, &who) != 0) {
+        json_error(res, 404, "no such device");
+        return;
+    }
+    int64_t hours = 24;
+    const char *h = httpd_query(req, "hours");
+    if (h && *h && num_parse_i64(h, strlen(h), 1, 168, &hours) != 0) {
+        json_error(res, 400, "hours must be 1 to 168");
+        return;
+    }
+    struct buf q, answer;
+    buf_init(&q, 4096);
+    buf_init(&answer, HISTORY_ANSWER_MAX);
+    char err[256] = "";
+    int rc = live_history_query(&q, who.category, who.asset, who.device, (int)hours);
+    pthread_mutex_lock(&l->query_mu);
+    if (!rc && !l->db)
+        l->db = influx_new(l->cfg, NULL);
+    rc = rc ? rc : l->db ? influx_query(l->db, q.data, &answer, err, sizeof err) : -ENOMEM;
+    pthread_mutex_unlock(&l->query_mu);
+    if (rc == 0)
+        rc = live_history_json(answer.data, answer.len, (int)hours, &res->body, err, sizeof err);
+    if (rc) {
+        log_warn("live", "history query failed device=%s error=\"%s\"", id, err);
+        json_error(res, 502, err[0] ? err : "the database did not answer");
+    }
+    buf_free(&q);
+    buf_free(&answer);
+}
+
 static void on_device(void *ctx, const struct httpd_request *req, struct httpd_response *res)
 {
     struct live *l = ctx;
+    size_t n = strlen(req->rest), sl = strlen(HISTORY_SUFFIX);
+    if (n > sl && strcmp(req->rest + n - sl, HISTORY_SUFFIX) == 0) {
+        char id[256];
+        if (n - sl >= sizeof id) {
+            json_error(res, 404, "no such device");
+            return;
+        }
+        memcpy(id, req->rest, n - sl);
+        id[n - sl] = '\0';
+        on_history(l, id, req, res);
+        return;
+    }
     if (!req->rest[0] || strchr(req->rest, '/')) {
         json_error(res, 404, "no such device");
         return;
@@ -300,6 +354,7 @@ struct live *live_new(const struct config *cfg, struct devstate *ds)
     l->cfg = cfg;
     l->ds = ds;
     pthread_mutex_init(&l->mu, NULL);
+    pthread_mutex_init(&l->query_mu, NULL);
     return l;
 }
 
@@ -323,5 +378,7 @@ void live_free(struct live *l)
     for (size_t i = 0; i < LIVE_ALERT_RING; i++)
         free(l->ring[i].json);
     pthread_mutex_destroy(&l->mu);
+    pthread_mutex_destroy(&l->query_mu);
+    influx_free(l->db);
     free(l);
 }

@@ -26,7 +26,7 @@
 #define LIVE_MAX_STREAMS 32  /* concurrent streams; more get 503 */
 #define LIVE_MAX_BEHIND 2000 /* changed devices one stream event batch may carry */
 #define LIVE_HEARTBEAT_MS 10000
-#define LIVE_ALERT_RING 256    /* alert transitions kept for the streams */
+#define LIVE_ALERT_RING 256 /* alert transitions kept for the streams */
 
 struct live;
 
@@ -41,8 +41,8 @@ int live_register(struct live *l, struct httpd *http);
  * LIVE_ALERT_RING are kept; a stream further behind gets a resync. Accepts
  * l == NULL (no live view).
  */
-void live_note_alert(struct live *l, const char *device, const char *district,
-                     const char *category, const char *json, size_t len);
+void live_note_alert(struct live *l, const char *device, const char *district, const char *category,
+                     const char *json, size_t len);
 /* Frees; accepts NULL. Call after httpd_stop (streams borrow it). */
 void live_free(struct live *l);
 
