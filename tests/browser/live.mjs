@@ -55,11 +55,13 @@ try {
   await waitFor((want) => {
     const v = (id) => document.querySelector(`#kpi-${id} .kpi-value`)?.textContent;
     return v('total') === String(want.total) && v('online') === String(want.online) &&
-      v('offline') === String(want.offline) && v('never') === String(want.never);
+      v('offline') === String(want.offline) && v('never') === String(want.never) &&
+      (want.firing === undefined || v('firing') === String(want.firing));
   }, X.counts, { timeout: 10000 }).then(() => ok('overview counts ' + JSON.stringify(X.counts)),
     async () => check(false, 'overview counts: want ' + JSON.stringify(X.counts) + ' have ' +
       JSON.stringify({ total: await text('#kpi-total .kpi-value'), online: await text('#kpi-online .kpi-value'),
-        offline: await text('#kpi-offline .kpi-value'), never: await text('#kpi-never .kpi-value') })));
+        offline: await text('#kpi-offline .kpi-value'), never: await text('#kpi-never .kpi-value'),
+        firing: await text('#kpi-firing .kpi-value') })));
   await page.waitForSelector('#live.on', { timeout: 5000 }).then(() => ok('live stream connected'),
     () => check(false, 'live stream connected'));
   await shot('overview');

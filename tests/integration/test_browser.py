@@ -67,7 +67,12 @@ class TestBrowser(harness.TestCase):
         influx.create_db(harness.DB)
         reg = os.path.join(self.tmp, "assets.csv")
         write_registry(reg)
-        ll = self.lifeline(broker, influx, {"registry": {"assets": reg}})
+        token = "op-" + os.urandom(8).hex()
+        ll = self.lifeline(broker, influx, {"registry": {"assets": reg},
+                                            "http": {"token_env": "LIFELINE_TEST_TOKEN"}},
+                           start=False)
+        ll.env["LIFELINE_TEST_TOKEN"] = token
+        self.start_lifeline(ll, broker)
         now = harness.now_ms()
         # ws-002 reports every second: after 3 s of silence it is offline
         harness.publish(broker.port, "lifeline/x/water_supply/ws-002",
@@ -77,7 +82,8 @@ class TestBrowser(harness.TestCase):
                             json.dumps({"ts": now - hours * 3600 * 1000,
                                         "pressure_out": 0.25 + hours / 100}))
         harness.publish(broker.port, "lifeline/x/water_supply/ws-001",
-                        json.dumps({"ts": now, "pressure_out": 0.3, "pump_running": True}))
+                        json.dumps({"ts": now, "pressure_out": 0.3, "pump_running": True,
+                                    "pump_fault": True}))
         harness.publish(broker.port, "lifeline/x/manhole_cover/mc-001",
                         json.dumps({"ts": now, "tilt": 1.5, "battery_v": 3.5}))
 
@@ -89,12 +95,20 @@ class TestBrowser(harness.TestCase):
         harness.wait_until(lambda: state_of("XY-MC-1") == "online", 15, "mc-001 online")
         # retired assets are not counted; online GGT-WS-1, XY-MC-1; offline
         # GGT-WS-2; never XY-MC-2, JZ-DR-1
-        counts = {"total": 5, "online": 2, "offline": 1, "never": 2, "mapped": 6}
+        counts = {"total": 5, "online": 2, "offline": 1, "never": 2, "mapped": 6, "firing": 1}
+
+        def firing():  # the profile's pump_fault alarm
+            _, body, _ = harness.http("GET", ll.url + "/api/v1/alerts?state=firing")
+            return json.loads(body)["alerts"]
+
+        alerts = harness.wait_until(firing, 15, "the pump_fault alert to fire")
+        self.assertEqual([(a["device"], a["rule"]) for a in alerts],
+                         [("ws-001", alerts[0]["rule"])])
         shots = os.path.join(self.tmp, "screenshots")
         expect = {"url": ll.url, "mqtt_port": broker.port, "shots": shots, "counts": counts,
                   "hostile_id": "XY-MC-1", "hostile_name": HOSTILE,
                   "live": {"id": "GGT-WS-1", "device": "ws-001", "category": "water_supply"},
-                  "alert": None, "token": ""}
+                  "alert": {"id": str(alerts[0]["id"])}, "token": token}
         env = dict(os.environ, LIFELINE_EXPECT=json.dumps(expect), CHROMIUM=CHROMIUM)
         r = subprocess.run(["node", os.environ.get("DBG_SCRIPT", os.path.join(BROWSER_DIR, "live.mjs"))], env=env,
                            capture_output=True, timeout=180, cwd=BROWSER_DIR)
@@ -107,6 +121,9 @@ class TestBrowser(harness.TestCase):
         self.assertEqual(r.returncode, 0, out)
         for name in ("overview", "devices", "device", "map", "alerts", "coverage"):
             self.assertTrue(os.path.getsize(os.path.join(shots, name + ".png")) > 1000, name)
+        _, body, _ = harness.http("GET", ll.url + "/api/v1/alerts?state=firing")
+        acked = json.loads(body)["alerts"]
+        self.assertEqual([(a["id"], a["acknowledged"]) for a in acked], [(alerts[0]["id"], True)])
 
 
 if __name__ == "__main__":
