@@ -21,7 +21,7 @@ const T = {
     ago_s: '秒前', ago_m: '分钟前', ago_h: '小时前', ago_d: '天前', resolved: '已恢复',
     critical: '严重', major: '重要', minor: '次要', warning: '提示', count: '台',
     target: '目标', upgraded: '已改造', legacy: '未改造', planned: '计划改造', retired: '已退役',
-    ack_failed: '确认失败', coverage_vs_target: '改造覆盖率 / 目标',
+    ack_failed: '确认失败', coverage_vs_target: '改造覆盖率 / 目标', cell_legend: '每格：在线 / 离线 / 从未上报',
   },
   en: {
     title: 'Urban Lifeline · Operations', nav_overview: 'Overview', nav_map: 'Map',
@@ -43,6 +43,7 @@ const T = {
     critical: 'Critical', major: 'Major', minor: 'Minor', warning: 'Warning', count: '',
     target: 'target', upgraded: 'Upgraded', legacy: 'Legacy', planned: 'Planned',
     retired: 'Retired', ack_failed: 'Acknowledge failed', coverage_vs_target: 'Coverage vs target',
+    cell_legend: 'each cell: online / offline / never reported',
   },
 };
 const CATS = {
@@ -213,7 +214,7 @@ function viewOverview() {
 
   const districts = [...new Set(list.map((d) => d.district || '—'))].sort();
   const cats = [...new Set(list.map((d) => d.category))].sort();
-  const table = h('table', { class: 'grid', id: 'overview-table' },
+  const table = h('table', { class: 'grid', id: 'overview-table' }, h('caption', { text: t('cell_legend') }),
     h('thead', {}, h('tr', {}, h('th', { text: t('district') }), cats.map((c) => h('th', { text: catName(c) })),
       h('th', { text: t('total') }))),
     h('tbody', {}, districts.map((dist) => {
@@ -232,17 +233,24 @@ function cell(list) {
     h('span', { class: 'n offline', text: String(c.offline) }), h('span', { class: 'sep', text: '/' }),
     h('span', { class: 'n never', text: String(c.never) }));
 }
+/* Upgrade coverage per category against its target (/api/v1/coverage). */
 function coverageSummary() {
-  const rows = (S.coverage.categories || S.coverage.rows || []);
-  if (!Array.isArray(rows) || !rows.length) return h('div');
-  return h('section', {}, h('h2', { text: t('coverage_vs_target') }),
+  const c = S.coverage;
+  const rows = Array.isArray(c.categories) ? c.categories : [];
+  if (!rows.length) return h('div');
+  const pct = (x) => (typeof x === 'number' ? (x <= 1 ? x * 100 : x) : 0);
+  const targetOf = (cat) => {
+    const tg = (c.targets || []).find((x) => x.category === cat);
+    return pct(tg ? tg.target : (c.settings || {}).default_target);
+  };
+  return h('section', { id: 'coverage-summary' }, h('h2', { text: t('coverage_vs_target') }),
     h('div', { class: 'bars' }, rows.map((r) => {
-      const pct = Number(r.coverage_pct ?? r.upgraded_pct ?? (r.total ? 100 * r.upgraded / r.total : 0)) || 0;
-      const target = Number(r.target_pct ?? (S.coverage.target_pct || 80));
-      return h('div', { class: 'bar' }, h('span', { class: 'bar-label', text: catName(r.category || r.name || '') }),
-        h('span', { class: 'bar-track' }, h('span', { class: 'bar-fill' + (pct >= target ? ' ok' : ''), style: null, 'data-pct': pct }),
+      const p = pct(r.coverage), target = targetOf(r.category);
+      return h('div', { class: 'bar', 'data-category': r.category },
+        h('span', { class: 'bar-label', text: catName(r.category) }),
+        h('span', { class: 'bar-track' }, h('span', { class: 'bar-fill' + (p >= target ? ' ok' : ''), 'data-pct': p }),
           h('span', { class: 'bar-target', 'data-pct': target })),
-        h('span', { class: 'bar-value', text: pct.toFixed(1) + '% / ' + target + '%' }));
+        h('span', { class: 'bar-value', text: p.toFixed(1) + '% / ' + target.toFixed(0) + '%' }));
     })));
 }
 
