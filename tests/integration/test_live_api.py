@@ -155,6 +155,22 @@ class TestLiveApi(harness.TestCase):
         self.assertEqual((d["registered"], d["category"], d["values"]["water_level"]["unit"]),
                          (False, "drainage", "m"))
 
+    def test_sigterm_with_streams_open(self):
+        """Open streams end with the daemon: SIGTERM exits 0, promptly."""
+        broker, _, ll = self.start()
+        streams = [SSE(ll.http_port, "/api/v1/stream") for _ in range(3)]
+        for s in streams:
+            self.assertEqual(s.events(2)[0][0], "hello")
+        harness.publish(broker.port, "lifeline/x/water_supply/ws-001",
+                        json.dumps({"pressure_out": 0.3}))
+        harness.wait_until(lambda: any(e == "reading" for e, _ in streams[0].events(0.2)), 10,
+                           "a reading event")
+        t0 = time.monotonic()
+        self.assertEqual(ll.stop(), 0)
+        self.assertLess(time.monotonic() - t0, 5)
+        for s in streams:
+            s.close()
+
     def test_page_and_headers(self):
         _, _, ll = self.start()
         status, body, headers = harness.http("GET", ll.url + "/")
