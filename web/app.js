@@ -114,6 +114,11 @@ function stateOf(d) {
   if (!d.last_seen_ms) return 'never';
   return Date.now() - d.last_seen_ms <= d.interval_s * 3000 ? 'online' : 'offline';
 }
+/* What a row shows: a retired or planned asset that never reported is not "never reported". */
+function shownState(d) {
+  const st = stateOf(d);
+  return st === 'never' && (d.status === 'retired' || d.status === 'planned') ? d.status : st;
+}
 function chip(state) { return h('span', { class: 'chip ' + state, text: t(state) }); }
 
 async function getJSON(url, opts) {
@@ -311,7 +316,7 @@ function viewDevices() {
   const rows = list.slice(0, 500).map((d) => {
     const vals = Object.entries(d.values || {}).slice(0, 3).map(([k, v]) => k + ' ' + fmtValue(v) + (v.unit ? ' ' + v.unit : '')).join(' · ');
     return h('tr', { 'data-id': d.id, class: flash.has(d.id) ? 'flash' : null, onclick: () => { location.hash = 'device/' + encodeURIComponent(d.id); } },
-      h('td', {}, chip(stateOf(d))), h('td', { class: 'name', text: d.name || d.device || d.id }), h('td', { class: 'mono', text: d.id }),
+      h('td', {}, chip(shownState(d))), h('td', { class: 'name', text: d.name || d.device || d.id }), h('td', { class: 'mono', text: d.id }),
       h('td', { text: catName(d.category) }), h('td', { text: d.district }), h('td', { class: 'last-seen', text: ago(d.last_seen_ms) }),
       h('td', { class: 'vals mono', text: vals }));
   });
@@ -336,7 +341,7 @@ function viewDevice(id) {
   const wrap = h('div', { class: 'view device' }, h('a', { href: '#devices', class: 'back', text: t('back') }));
   if (!d) { wrap.appendChild(h('p', { text: id + ': —' })); return wrap; }
   if (charts.id !== id || Date.now() - charts.at > 60000) loadHistory(id);
-  wrap.appendChild(h('h2', { id: 'device-name' }, chip(stateOf(d)), ' ', d.name || d.device || d.id));
+  wrap.appendChild(h('h2', { id: 'device-name' }, chip(shownState(d)), ' ', d.name || d.device || d.id));
   const info = [[t('id'), d.id], [t('device'), d.device], [t('category'), catName(d.category)], [t('district'), d.district],
     [t('status'), d.status ? t(d.status) : t('unregistered')], [t('last_seen'), fmtTime(d.last_seen_ms) + ' (' + ago(d.last_seen_ms) + ')'],
     [t('whole'), d.last_seen_ms ? (d.whole ? t('yes') : t('partial')) : '—']];
