@@ -155,6 +155,25 @@ class TestLiveApi(harness.TestCase):
         self.assertEqual((d["registered"], d["category"], d["values"]["water_level"]["unit"]),
                          (False, "drainage", "m"))
 
+    def test_alert_transitions_on_the_stream(self):
+        broker, _, ll = self.start()
+        mine = SSE(ll.http_port, "/api/v1/stream?category=water_supply")
+        other = SSE(ll.http_port, "/api/v1/stream?category=manhole_cover")
+        self.assertEqual(mine.events(2)[0][0], "hello")
+        self.assertEqual(other.events(2)[0][0], "hello")
+        harness.publish(broker.port, "lifeline/x/water_supply/ws-001",
+                        json.dumps({"pressure_out": 0.3, "pump_fault": True}))
+        got = []
+        harness.wait_until(lambda: got.extend(mine.events(0.2)) or
+                           any(e == "alert" for e, _ in mine.parse()), 15, "an alert event")
+        alerts = [d for e, d in mine.parse() if e == "alert"]
+        self.assertEqual(alerts[0]["transition"], "fired")
+        self.assertEqual((alerts[0]["alert"]["device"], alerts[0]["alert"]["rule"]),
+                         ("ws-001", "fault:pump_fault"))
+        self.assertEqual([e for e, _ in other.events(0.5)], ["hello"])
+        mine.close()
+        other.close()
+
     def test_sigterm_with_streams_open(self):
         """Open streams end with the daemon: SIGTERM exits 0, promptly."""
         broker, _, ll = self.start()
