@@ -135,6 +135,22 @@ class TestSim(harness.TestCase):
                          {dev: d["sent"] for dev, d in s["by_device"].items()})
         self.assertEqual(ll.stop(), 0)
 
+    def test_raw_engine_qos1(self):
+        """--engine raw at QoS 1 (the benchmark's load generator) keeps at most
+        --inflight messages unacknowledged and delivers every one."""
+        broker = self.mosquitto()
+        influx = self.influx()
+        ll = self.lifeline(broker, influx)
+        s = self.run_sim(ll, ["--devices", "12", "--count", "600", "--format", "json", "--qos", "1",
+                              "--engine", "raw", "--connections", "2", "--inflight", "8",
+                              "--rate", "5000"])
+        t = s["totals"]
+        self.assertEqual((s["engine"], t["sent"], t["acked"], t["failed"]), ("raw", 600, 600, 0))
+        self.wait_metric(ll, "lifeline_points_written_total", 600, timeout=30)
+        self.assertEqual(self.stored_by_device(influx, FIRST_FIELD),
+                         {dev: d["sent"] for dev, d in s["by_device"].items()})
+        self.assertEqual(ll.stop(), 0)
+
     def test_mixed_formats_from_registry(self):
         """The upgraded assets of a generated registry, sewage in HJ 212,
         manhole covers in Alink, the rest plain JSON: every reading that is
