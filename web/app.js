@@ -21,7 +21,7 @@ const T = {
     ago_s: '秒前', ago_m: '分钟前', ago_h: '小时前', ago_d: '天前', resolved: '已恢复',
     critical: '严重', major: '重要', minor: '次要', warning: '提示', count: '台',
     target: '目标', upgraded: '已改造', legacy: '未改造', planned: '计划改造', retired: '已退役',
-    ack_failed: '确认失败', coverage_vs_target: '改造覆盖率 / 目标', cell_legend: '每格：在线 / 离线 / 从未上报',
+    ack_failed: '确认失败', coverage_vs_target: '改造覆盖率 / 目标', cell_legend: '每格：在线 / 离线 / 从未上报（仅已改造资产）', not_upgraded: '未改造 / 计划',
   },
   en: {
     title: 'Urban Lifeline · Operations', nav_overview: 'Overview', nav_map: 'Map',
@@ -43,7 +43,7 @@ const T = {
     critical: 'Critical', major: 'Major', minor: 'Minor', warning: 'Warning', count: '',
     target: 'target', upgraded: 'Upgraded', legacy: 'Legacy', planned: 'Planned',
     retired: 'Retired', ack_failed: 'Acknowledge failed', coverage_vs_target: 'Coverage vs target',
-    cell_legend: 'each cell: online / offline / never reported',
+    cell_legend: 'each cell: online / offline / never reported (upgraded assets)', not_upgraded: 'Not yet upgraded',
   },
 };
 const CATS = {
@@ -117,7 +117,7 @@ function stateOf(d) {
 /* What a row shows: a retired or planned asset that never reported is not "never reported". */
 function shownState(d) {
   const st = stateOf(d);
-  return st === 'never' && (d.status === 'retired' || d.status === 'planned') ? d.status : st;
+  return st === 'never' && ['retired', 'planned', 'legacy'].includes(d.status) ? d.status : st;
 }
 function chip(state) { return h('span', { class: 'chip ' + state, text: t(state) }); }
 
@@ -195,8 +195,10 @@ function counts(list) {
   for (const d of list) { c.total++; c[stateOf(d)]++; }
   return c;
 }
+/* Devices expected to report: upgraded assets, unregistered devices, and
+ * anything that did report; legacy, planned and retired assets have no sensor. */
 function activeDevices() {
-  return [...S.devices.values()].filter((d) => d.status !== 'retired' && d.status !== 'planned');
+  return [...S.devices.values()].filter((d) => d.status === 'upgraded' || d.status === '' || d.last_seen_ms);
 }
 function firing() { return (S.alerts || []).filter((a) => a.state === 'firing'); }
 
@@ -212,7 +214,8 @@ function viewOverview() {
   const kpis = h('section', { class: 'kpis' },
     kpi('total', t('total'), c.total), kpi('online', t('online'), c.online, 'online'),
     kpi('offline', t('offline'), c.offline, 'offline'), kpi('never', t('never'), c.never, 'never'),
-    kpi('firing', t('firing'), S.alerts ? f.length : '—', f.length ? 'alarm' : ''));
+    kpi('firing', t('firing'), S.alerts ? f.length : '—', f.length ? 'alarm' : ''),
+    kpi('legacy', t('not_upgraded'), [...S.devices.values()].filter((d) => d.status === 'legacy' || d.status === 'planned').length, 'dim'));
   const sev = h('section', { class: 'sevs' }, SEVERITIES.map((sv) =>
     h('div', { class: 'sev ' + sv }, h('span', { class: 'sev-n', id: 'sev-' + sv,
       text: S.alerts ? String(f.filter((a) => a.severity === sv).length) : '—' }), ' ', t(sv))));
@@ -276,7 +279,7 @@ function viewMap() {
   }
   const byDistrict = new Map();
   for (const d of list) {
-    const st = d.status === 'retired' ? 'retired' : stateOf(d);
+    const st = shownState(d);
     const c = s('circle', { cx: px(d.lon).toFixed(1), cy: py(d.lat).toFixed(1), r: 7, class: 'dot ' + st + (flash.has(d.id) ? ' flash' : ''), 'data-id': d.id,
       onclick: () => { location.hash = 'device/' + encodeURIComponent(d.id); } },
     s('title', { text: `${d.name || d.id} · ${catName(d.category)} · ${t(st)}` }));
@@ -287,7 +290,7 @@ function viewMap() {
     const lx = ds.reduce((a, d) => a + px(d.lon), 0) / ds.length, ly = Math.min(...ds.map((d) => py(d.lat))) - 16;
     svg.appendChild(s('text', { x: lx.toFixed(1), y: Math.max(18, ly).toFixed(1), class: 'maplabel', text: dist || '—' }));
   }
-  wrap.appendChild(h('div', { class: 'legend' }, ['online', 'offline', 'never'].map((st) => h('span', {}, h('i', { class: 'dot-l ' + st }), t(st)))));
+  wrap.appendChild(h('div', { class: 'legend' }, ['online', 'offline', 'never', 'legacy'].map((st) => h('span', {}, h('i', { class: 'dot-l ' + st }), t(st)))));
   wrap.appendChild(svg);
   return wrap;
 }
@@ -375,9 +378,10 @@ function chart(sr, unit) {
   }
   for (let hrs = 0; hrs <= 24; hrs += 6) {
     const ts = t0 + hrs * 3600000, dt = new Date(ts);
-    svg.appendChild(s('text', { x: x(ts), y: H - 6, class: 'axis', 'text-anchor': 'middle', text: String(dt.getHours()).padStart(2, '0') + ':00' }));
+    svg.appendChild(s('text', { x: x(ts), y: H - 6, class: 'axis', 'text-anchor': hrs === 24 ? 'end' : hrs === 0 ? 'start' : 'middle', text: String(dt.getHours()).padStart(2, '0') + ':' + String(dt.getMinutes()).padStart(2, '0') }));
   }
   svg.appendChild(s('polyline', { points: pts.map((p) => x(p[0]).toFixed(1) + ',' + y(p[1]).toFixed(1)).join(' '), class: 'line' }));
+  if (pts.length <= 48) for (const p of pts) svg.appendChild(s('circle', { cx: x(p[0]).toFixed(1), cy: y(p[1]).toFixed(1), r: 2.5, class: 'pt' }));
   svg.appendChild(s('text', { x: L + 6, y: 22, class: 'chart-title', text: sr.field + (unit ? ' (' + unit + ')' : '') }));
   return svg;
 }
