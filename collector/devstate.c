@@ -568,7 +568,8 @@ int devstate_render_list(struct devstate *ds, const struct devstate_filter *f, i
     int rc = gather(ds, f, 0, UINT64_MAX, now_ms, &g);
     if (rc)
         goto done;
-    qsort(g.items, g.n, sizeof *g.items, by_id);
+    if (g.n > 1) /* qsort wants a non-NULL base even for nothing */
+        qsort(g.items, g.n, sizeof *g.items, by_id);
     rc = buf_printf(out, "{\"now_ms\":%lld,\"version\":%llu,\"count\":%zu,\"devices\":[",
                     (long long)now_ms, (unsigned long long)v, g.n);
     for (size_t i = 0; i < g.n && !rc; i++) {
@@ -612,7 +613,8 @@ int devstate_render_changes(struct devstate *ds, uint64_t since, const struct de
         rc = -EOVERFLOW;
         goto done;
     }
-    qsort(g.items, g.n, sizeof *g.items, by_version);
+    if (g.n > 1)
+        qsort(g.items, g.n, sizeof *g.items, by_version);
     for (size_t i = 0; i < g.n && !rc; i++) {
         rc = buf_printf(out,
                         "event: reading\nid: %llu\ndata: ", (unsigned long long)g.items[i].version);
