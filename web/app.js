@@ -224,10 +224,12 @@ function viewOverview() {
   const cats = [...new Set(list.map((d) => d.category))].sort();
   const table = h('table', { class: 'grid', id: 'overview-table' }, h('caption', { text: t('cell_legend') }),
     h('thead', {}, h('tr', {}, h('th', { text: t('district') }), cats.map((c) => h('th', { text: catName(c) })),
-      h('th', { text: t('total') }))),
+      h('th', { text: t('total') }), h('th', { text: t('firing') }))),
     h('tbody', {}, districts.map((dist) => {
       const row = list.filter((d) => (d.district || '—') === dist);
-      return h('tr', { 'data-district': dist }, h('th', { text: dist }), cats.map((c) => cell(row.filter((d) => d.category === c))), cell(row));
+      const nf = f.filter((a) => (a.district || '—') === dist).length;
+      return h('tr', { 'data-district': dist }, h('th', { text: dist }), cats.map((c) => cell(row.filter((d) => d.category === c))), cell(row),
+        h('td', { class: 'firing-cell' + (nf ? ' alarm' : ''), text: S.alerts ? String(nf) : '—' }));
     })));
   const parts = [kpis, sev, h('h2', { text: t('by_district') }), table];
   if (S.coverage) parts.push(coverageSummary());
@@ -394,7 +396,8 @@ function viewAlerts() {
   wrap.appendChild(h('div', { class: 'filters' }, h('label', { for: 'token', text: t('token_hint') }), tok, h('span', { id: 'ack-msg', class: 'muted' })));
   const sorted = [...S.alerts].sort((a, b) => (a.state === 'firing' ? 0 : 1) - (b.state === 'firing' ? 0 : 1) ||
     SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (b.updated_ms || 0) - (a.updated_ms || 0));
-  const rows = sorted.slice(0, 300).map((a) => h('tr', { 'data-alert': String(a.id), class: a.state },
+  const rows = sorted.slice(0, 300).map((a) => h('tr', { 'data-alert': String(a.id), class: a.state,
+    onclick: (e) => { if (e.target.tagName !== 'BUTTON' && S.devices.has(a.asset || a.device)) location.hash = 'device/' + encodeURIComponent(a.asset || a.device); } },
     h('td', {}, h('span', { class: 'sev-tag ' + a.severity, text: t(a.severity) })),
     h('td', { text: a.state === 'firing' ? t('firing') : a.state === 'resolved' ? t('resolved') : a.state }),
     h('td', { text: a.name || a.device }), h('td', { text: a.district }), h('td', { class: 'mono', text: a.rule }),
