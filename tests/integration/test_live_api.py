@@ -5,6 +5,7 @@ filtered), the page and its Content-Security-Policy."""
 
 import json
 import os
+import signal
 import socket
 import time
 import urllib.parse
@@ -154,6 +155,22 @@ class TestLiveApi(harness.TestCase):
         status, d, _ = get_json(ll, "/api/v1/devices/dr-77")
         self.assertEqual((d["registered"], d["category"], d["values"]["water_level"]["unit"]),
                          (False, "drainage", "m"))
+
+    def test_reload_updates_the_listing(self):
+        """SIGHUP: a new asset is listed (never reported), a removed one that
+        never reported is gone, and an unregistered device the registry now
+        names is listed under its asset."""
+        broker, _, ll = self.start()
+        harness.publish(broker.port, "lifeline/x/drainage/dr-5", json.dumps({"water_level": 1.1}))
+        harness.wait_until(lambda: get_json(ll, "/api/v1/devices/dr-5")[0] == 200, 10,
+                           "the unregistered device")
+        knowledge.write_registry(os.path.join(self.tmp, "assets.csv"),
+                                 ROWS[:2] + [("A-DR-5", "drainage", "九州街道", "dr-5", "LV")])
+        ll.proc.send_signal(signal.SIGHUP)
+        harness.wait_until(lambda: [d["id"] for d in get_json(ll, "/api/v1/devices")[1]["devices"]]
+                           == ["A-DR-5", "A-WS-1", "A-WS-2"], 10, "the reloaded listing")
+        self.assertEqual(get_json(ll, "/api/v1/devices/dr-5")[0], 404)
+        self.assertEqual(get_json(ll, "/api/v1/devices/A-DR-5")[1]["state"], "never")
 
     def test_alert_transitions_on_the_stream(self):
         broker, _, ll = self.start()
