@@ -292,7 +292,7 @@ void alert_engine_reload(struct alert_engine *e, struct knowledge *k, struct ale
         e->k = old_k;
         e->ops = old_ops;
         pthread_mutex_unlock(&e->mu);
-        knowledge_free(k);
+        knowledge_unref(k);
         alert_rules_free(ops);
         return;
     }
@@ -302,7 +302,7 @@ void alert_engine_reload(struct alert_engine *e, struct knowledge *k, struct ale
              e->ops ? e->ops->n : 0, e->ndevs);
     pthread_mutex_unlock(&e->mu);
     if (k)
-        knowledge_free(old_k);
+        knowledge_unref(old_k);
     if (ops)
         alert_rules_free(old_ops);
 }
@@ -334,7 +334,7 @@ void alert_engine_free(struct alert_engine *e)
     strmap_free(e->slotmap);
     alert_rules_free(e->rules);
     alert_rules_free(e->ops);
-    knowledge_free(e->k);
+    knowledge_unref(e->k);
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->store_mu);
     pthread_mutex_destroy(&e->stop_mu);

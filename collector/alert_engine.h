@@ -57,7 +57,7 @@ void alert_engine_opts_from_config(const struct config *c, struct alert_engine_o
 
 /*
  * An engine at wall-clock time `now_ms`, with the state of the store
- * loaded. Takes ownership of k (profiles and registry; may be NULL) and ops
+ * loaded. Takes over the caller's reference to k (knowledge.h; may be NULL) and ops
  * (operator rules; may be NULL) on success only. NULL (reason logged) on
  * error. The timer thread is not started.
  */
@@ -71,7 +71,7 @@ void alert_engine_free(struct alert_engine *e);
 
 /*
  * A reload: newer knowledge and/or operator rules (NULL: keep the one in
- * use); the engine takes ownership of what it is given. Alerts of rules
+ * use); the engine takes over the caller's reference to k and owns ops. Alerts of rules
  * that are gone resolve; a changed severity updates firing alerts in place.
  */
 void alert_engine_reload(struct alert_engine *e, struct knowledge *k, struct alert_rules *ops,

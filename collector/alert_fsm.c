@@ -4,6 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A resolved alert says so in its text, keeping what it was about: a chat
+ * line "【已恢复】… 离线：4 秒无数据" would read as a new fault. */
+static void say_resolved(struct alert *a)
+{
+    char was[ALERT_TEXT_MAX];
+    memcpy(was, a->summary, sizeof was);
+    snprintf(a->summary, sizeof a->summary, "resolved (was: %.200s)", was);
+    memcpy(was, a->summary_zh, sizeof was);
+    snprintf(a->summary_zh, sizeof a->summary_zh, "已恢复（原：%.200s）", was);
+}
+
 static void forget_old_flaps(struct alert_slot *s, int64_t now, const struct alert_fsm_params *p)
 {
     int drop = 0;
@@ -71,6 +82,7 @@ void alert_fsm_condition(struct alert_slot *s, bool active, int64_t now,
         s->dirty = true;
     } else if (s->a.state == ALERT_FIRING) {
         s->a.state = ALERT_RESOLVED;
+        say_resolved(&s->a);
         s->a.resolved_ms = now;
         s->a.updated_ms = now;
         s->dirty = true;

@@ -213,7 +213,7 @@ static int pass_pipeline(const struct config *cfg, struct quarantine *q, const s
         return -EINVAL;
     struct pipeline *p = pipeline_new(cfg, NULL, NULL, q, k);
     if (!p) {
-        knowledge_free(k);
+        knowledge_unref(k);
         return -ENOMEM;
     }
     struct gz g;

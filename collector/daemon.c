@@ -351,7 +351,8 @@ static void alert_sink(void *ctx, const struct alert_event *ev)
     }
 }
 
-static int open_alerts(struct daemon *d)
+/* Starts the alert engine with a reference of its own to k. */
+static int open_alerts(struct daemon *d, struct knowledge *k)
 {
     const struct config *c = d->cfg;
     if (!c->alerts.enabled)
@@ -360,22 +361,14 @@ static int open_alerts(struct daemon *d)
     struct alert_rules *ops = load_rules(c, &ok);
     if (!ok)
         return -EINVAL;
-    /* The engine keeps its own copy of the knowledge: the pipeline frees its
-     * copy whenever it adopts a reload, on its own thread. */
-    struct knowledge *k = load_knowledge(c);
-    if (!k) {
-        knowledge_free(k);
-        alert_rules_free(ops);
-        return -EINVAL;
-    }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/alerts.db", c->data_dir);
     struct alert_engine_opts o;
     alert_engine_opts_from_config(c, &o);
     o.store_path = path;
-    d->alerts = alert_engine_new(&o, k, ops, alert_sink, d, ingest_now_ms());
+    d->alerts = alert_engine_new(&o, knowledge_ref(k), ops, alert_sink, d, ingest_now_ms());
     if (!d->alerts) {
-        knowledge_free(k);
+        knowledge_unref(k);
         alert_rules_free(ops);
         return -EIO;
     }
@@ -391,25 +384,26 @@ static void reload(struct daemon *d)
         log_error("daemon", "reload refused: keeping the registry and profiles in use");
         return;
     }
+    /* One knowledge for everyone: each part takes a reference and drops the old one when
+     * it adopts this one, so the registry is in memory twice only until they all have. */
     if (d->alerts) {
         bool ok;
         struct alert_rules *ops = load_rules(d->cfg, &ok);
-        struct knowledge *k2 = ok ? load_knowledge(d->cfg) : NULL;
-        if (!ok || !k2) {
-            alert_rules_free(ops);
-            knowledge_free(k);
+        if (!ok) {
+            knowledge_unref(k);
             atomic_fetch_add(&d->reload_failures, 1);
             log_error("daemon", "reload refused: keeping the alert rules, registry and profiles "
                                 "in use");
             return;
         }
-        alert_engine_reload(d->alerts, k2, ops, ingest_now_ms());
+        alert_engine_reload(d->alerts, knowledge_ref(k), ops, ingest_now_ms());
     }
     log_info("daemon", "reload loaded assets=%zu categories=%zu",
              k->registry ? registry_count(k->registry) : 0, profile_set_count(k->profiles));
-    pipeline_set_knowledge(d->pipe, k);
+    pipeline_set_knowledge(d->pipe, knowledge_ref(k));
     if (d->reports)
-        report_server_reload(d->reports);
+        report_server_reload(d->reports, k);
+    knowledge_unref(k);
 }
 
 static int make_dirs(const char *path)
@@ -431,6 +425,8 @@ static int make_dirs(const char *path)
         return -errno;
     return 0;
 }
+
+static int open_users(struct daemon *d, struct knowledge *k);
 
 static int open_parts(struct daemon *d)
 {
@@ -466,9 +462,19 @@ static int open_parts(struct daemon *d)
     struct knowledge *k = load_knowledge(c);
     if (!k)
         return -EINVAL;
-    d->pipe = pipeline_new(c, d->wal, d->db, d->q, k);
+    rc = open_users(d, k);
+    knowledge_unref(k); /* the pipeline, alert engine and report server hold their own */
+    return rc;
+}
+
+/* Opens the parts that use the knowledge; each takes a reference of its own to k. */
+static int open_users(struct daemon *d, struct knowledge *k)
+{
+    const struct config *c = d->cfg;
+    int rc;
+    d->pipe = pipeline_new(c, d->wal, d->db, d->q, knowledge_ref(k));
     if (!d->pipe) {
-        knowledge_free(k);
+        knowledge_unref(k);
         return -EIO;
     }
     d->devstate = devstate_new();
@@ -485,7 +491,7 @@ static int open_parts(struct daemon *d)
     d->notify = notify_new(c, publish_alert, d);
     if (!d->notify)
         return -EIO;
-    rc = open_alerts(d);
+    rc = open_alerts(d, k);
     if (rc)
         return rc;
     if (c->http.listen && c->http.listen[0]) {
@@ -500,7 +506,7 @@ static int open_parts(struct daemon *d)
             alert_http_register(d->http, d->alerts, c->http.token);
     }
     if (d->http || c->report.daily) {
-        d->reports = report_server_new(c, d->http);
+        d->reports = report_server_new(c, d->http, k);
         if (!d->reports)
             return -EINVAL;
     }

@@ -1,5 +1,6 @@
 #include "knowledge.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "category.h"
@@ -14,6 +15,7 @@ struct knowledge *knowledge_load(const struct config *c, struct buf *errors, int
         (*nerrors)++;
         return NULL;
     }
+    atomic_init(&k->refs, 1);
     k->profiles = profile_set_load(c->profiles.dir, errors, nerrors);
     if (!k->profiles)
         goto err;
@@ -34,13 +36,22 @@ struct knowledge *knowledge_load(const struct config *c, struct buf *errors, int
     }
     return k;
 err:
-    knowledge_free(k);
+    knowledge_unref(k);
     return NULL;
 }
 
-void knowledge_free(struct knowledge *k)
+struct knowledge *knowledge_ref(struct knowledge *k)
 {
-    if (!k)
+    /* relaxed: whoever hands k over already holds a reference, so it cannot go away meanwhile */
+    if (k)
+        atomic_fetch_add_explicit(&k->refs, 1, memory_order_relaxed);
+    return k;
+}
+
+void knowledge_unref(struct knowledge *k)
+{
+    /* acq_rel: the freeing thread sees every other holder's reads finished */
+    if (!k || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
         return;
     profile_set_free(k->profiles);
     registry_free(k->registry);

@@ -108,7 +108,7 @@ static int cmd_check(int argc, char **argv)
         fprintf(stdout, "%d error%s in %s%s\n", nerr, nerr == 1 ? "" : "s", path,
                 cfg ? " and its registry or profiles" : "");
     }
-    knowledge_free(k);
+    knowledge_unref(k);
     config_free(cfg);
     buf_free(&out);
     return nerr == 0 ? 0 : 1;

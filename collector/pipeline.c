@@ -119,7 +119,7 @@ err_free:
 void pipeline_set_knowledge(struct pipeline *p, struct knowledge *k)
 {
     /* one not yet adopted was never seen by the pipeline thread */
-    knowledge_free(atomic_exchange(&p->pending, k));
+    knowledge_unref(atomic_exchange(&p->pending, k));
 }
 
 /* Between two records: switch to the knowledge a reload handed over. */
@@ -128,7 +128,7 @@ static void adopt(struct pipeline *p)
     struct knowledge *k = atomic_exchange(&p->pending, NULL);
     if (!k)
         return;
-    knowledge_free(p->k);
+    knowledge_unref(p->k);
     p->k = k;
     unknown_devices_forget_registered(p->unknown, k->registry);
     if (p->devstate)
@@ -493,8 +493,8 @@ void pipeline_free(struct pipeline *p)
     dispatch_free(p->dispatch);
     validator_free(p->validator);
     unknown_devices_free(p->unknown);
-    knowledge_free(p->k);
-    knowledge_free(atomic_load(&p->pending));
+    knowledge_unref(p->k);
+    knowledge_unref(atomic_load(&p->pending));
     reading_free(&p->r);
     buf_free(&p->batch);
     free(p);

@@ -35,15 +35,17 @@ struct devstate;
 
 /*
  * NULL (reason logged) on error. Borrows cfg, wal, db and q for its
- * lifetime; takes ownership of k (profiles and registry) on success only.
+ * lifetime; takes over the caller's reference to k (knowledge.h) on success
+ * only.
  */
 struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct influx *db,
                               struct quarantine *q, struct knowledge *k);
 /*
- * Hands newer knowledge (a reload) to the pipeline, which takes ownership.
- * The pipeline thread switches to it between two records and frees the old
- * one then, so no record is lost or sees half of each; callable from any
- * thread. A handed-over one not yet adopted is freed when replaced.
+ * Hands newer knowledge (a reload) to the pipeline, which takes over the
+ * caller's reference. The pipeline thread switches to it between two records
+ * and drops its reference to the old one then, so no record is lost or sees
+ * half of each; callable from any thread. A handed-over one not yet adopted
+ * is dropped when replaced.
  */
 void pipeline_set_knowledge(struct pipeline *p, struct knowledge *k);
 

@@ -1,6 +1,6 @@
 /*
- * registry_load: file -> libcsv, fed one physical line at a time so every
- * row knows the line it starts on -> header mapped by column name -> each
+ * registry_load: file, read in 64 KiB chunks -> libcsv, fed one physical
+ * line at a time so every row knows the line it starts on -> header mapped by column name -> each
  * row checked (registry_field.c) and stored. Strings live in one arena of
  * large blocks that never move, so the hash indexes (open addressing on
  * device_id and on asset_id) can be built while loading and catch
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #define MAX_FILE_BYTES ((size_t)1 << 30)
+#define CHUNK_BYTES ((size_t)64 * 1024) /* the file is streamed, never held whole */
 #define MAX_COLUMNS 1024
 #define MAX_INTERNED 64
 /* libcsv's parser state between rows (ROW_NOT_BEGUN in libcsv.c). */
@@ -317,6 +318,14 @@ static void row_end(struct loader *L)
 {
     if (L->all_empty)
         return; /* spreadsheets export formatted but empty rows as ",,,," */
+    if (L->r->n == L->r->cap) {
+        /* more rows than count_rows saw: the file was written to while being read */
+        fail(L, 0, NULL,
+             "the file changed while it was read; fix: write the new registry to another file "
+             "and rename it over this one, then reload");
+        L->stop = true;
+        return;
+    }
     if (L->extra)
         fail(L, L->row_line, "row",
              "%zu fields but the header has %zu columns; fix: put a field that contains a "
@@ -405,45 +414,68 @@ static void on_row(int c, void *data)
 
 /* ---------------------------------------------------------------- load */
 
-static int read_file(const char *path, char **out, size_t *len)
+/* Opens the registry for reading; the size check keeps a mistaken path (a disk image) out. */
+static int open_registry(const char *path, int *out)
 {
-    int rc = 0;
-    char *text = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
+    int rc = 0;
+    if (fstat(fd, &st) != 0)
         rc = -errno;
-        goto close_fd;
-    }
-    if (!S_ISREG(st.st_mode)) {
+    else if (!S_ISREG(st.st_mode))
         rc = -EISDIR;
-        goto close_fd;
-    }
-    if ((uint64_t)st.st_size > MAX_FILE_BYTES) {
+    else if ((uint64_t)st.st_size > MAX_FILE_BYTES)
         rc = -EFBIG;
-        goto close_fd;
+    if (rc) {
+        close(fd);
+        return rc;
     }
-    size_t size = (size_t)st.st_size, got = 0;
-    if (!(text = malloc(size + 1))) {
-        rc = -ENOMEM;
-        goto close_fd;
-    }
+    *out = fd;
+    return 0;
+}
+
+/* Reads up to `size` bytes, fewer only at the end of the file. Bytes read or -errno. */
+static ssize_t read_full(int fd, char *buf, size_t size)
+{
+    size_t got = 0;
     while (got < size) {
-        ssize_t n = read(fd, text + got, size - got);
+        ssize_t n = read(fd, buf + got, size - got);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
-            break; /* the file shrank: take what is there */
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
         got += (size_t)n;
     }
-    text[got] = '\0';
-    *out = text;
-    *len = got;
-close_fd:
-    close(fd);
-    return rc;
+    return (ssize_t)got;
+}
+
+/*
+ * A bound on the number of rows: line ends (LF, CRLF, lone CR) + 1, since a row
+ * ends at a line end. A first pass over the file in chunks costs a few ms per
+ * 10 MB and lets the assets and indexes be allocated once, at their size.
+ */
+static int count_rows(int fd, char *chunk, size_t *rows)
+{
+    size_t ends = 0;
+    bool after_cr = false;
+    for (;;) {
+        ssize_t got = read_full(fd, chunk, CHUNK_BYTES);
+        if (got < 0)
+            return (int)got;
+        for (size_t i = 0; i < (size_t)got; i++) {
+            if (chunk[i] == '\r' || (chunk[i] == '\n' && !after_cr))
+                ends++;
+            after_cr = chunk[i] == '\r';
+        }
+        if ((size_t)got < CHUNK_BYTES)
+            break;
+    }
+    *rows = ends + 1;
+    return lseek(fd, 0, SEEK_SET) == 0 ? 0 : -errno;
 }
 
 /*
@@ -461,26 +493,55 @@ static size_t line_len(const char *s, size_t len)
     return len;
 }
 
-static void feed(struct loader *L, const char *text, size_t len)
+/* Feeds s[0..n) to libcsv, telling the row that begins in it the line it begins on. */
+static void parse(struct loader *L, const char *s, size_t n)
 {
-    size_t at = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* Excel's BOM */
+    if (L->p.pstate == CSV_STATE_ROW_NOT_BEGUN)
+        L->pending = L->lineno;
+    if (csv_parse(&L->p, s, n, on_field, on_row, L) != n)
+        L->oom = true;
+}
+
+/*
+ * Streams the file through libcsv one chunk at a time, each chunk one physical
+ * line at a time so every row knows its first line. A line may straddle two
+ * chunks: its first part is fed without counting a line end, and a CRLF split
+ * between chunks counts once. 0 or -errno of a failed read.
+ */
+static int feed(struct loader *L, int fd, char *chunk)
+{
+    bool first = true, after_cr = false;
     L->lineno = 1;
-    while (at < len && !L->oom && !L->stop) {
-        size_t n = line_len(text + at, len - at);
-        if (L->p.pstate == CSV_STATE_ROW_NOT_BEGUN)
-            L->pending = L->lineno;
-        if (csv_parse(&L->p, text + at, n, on_field, on_row, L) != n)
-            L->oom = true;
-        at += n;
-        L->lineno++;
+    while (!L->oom && !L->stop) {
+        ssize_t got = read_full(fd, chunk, CHUNK_BYTES);
+        if (got < 0)
+            return (int)got;
+        size_t len = (size_t)got, at = 0;
+        if (first && len >= 3 && memcmp(chunk, "\xEF\xBB\xBF", 3) == 0)
+            at = 3; /* Excel's BOM */
+        first = false;
+        if (after_cr && at < len && chunk[at] == '\n')
+            parse(L, chunk + at++, 1); /* the LF of a CRLF whose CR ended the last chunk */
+        after_cr = false;
+        while (at < len && !L->oom && !L->stop) {
+            size_t n = line_len(chunk + at, len - at);
+            parse(L, chunk + at, n);
+            at += n;
+            char last = chunk[at - 1];
+            if (last == '\n' || last == '\r')
+                L->lineno++;
+            after_cr = last == '\r';
+        }
+        if (len < CHUNK_BYTES)
+            break;
     }
     if (L->oom || L->stop)
-        return;
+        return 0;
     if (L->p.pstate == CSV_STATE_FIELD_BEGUN && L->p.quoted) {
         fail(L, L->pending, "row",
              "a quoted field is never closed, so the rest of the file would be one field; fix: "
              "add the closing \" (write \"\" for a quote inside a quoted field)");
-        return;
+        return 0;
     }
     if (csv_fini(&L->p, on_field, on_row, L) != 0)
         L->oom = true;
@@ -488,6 +549,17 @@ static void feed(struct loader *L, const char *text, size_t len)
         fail(L, 0, NULL,
              "no header row, the file is empty; fix: export the registry with its header row, "
              "e.g. asset_id,name,category,district,lat,lon,status,upgraded_on,device_id");
+    return 0;
+}
+
+static void fail_read(struct loader *L, int rc)
+{
+    fail(L, 0, NULL,
+         "cannot read the registry: %s; fix: check registry.assets and that the "
+         "service user may read the file",
+         rc == -EISDIR  ? "not a regular file"
+         : rc == -EFBIG ? "larger than 1 GiB"
+                        : strerror(-rc));
 }
 
 struct registry *registry_load(const char *path, bool (*known_category)(const char *name),
@@ -495,10 +567,10 @@ struct registry *registry_load(const char *path, bool (*known_category)(const ch
 {
     struct loader *L = calloc(1, sizeof *L);
     struct registry *r = calloc(1, sizeof *r);
-    char *text = NULL;
-    size_t len = 0;
+    char *chunk = malloc(CHUNK_BYTES);
+    int fd = -1;
     bool parser = false;
-    if (!L || !r)
+    if (!L || !r || !chunk)
         goto fail_alloc;
     L->file = path;
     L->errors = errors;
@@ -507,25 +579,22 @@ struct registry *registry_load(const char *path, bool (*known_category)(const ch
     buf_init(&L->line, 4096);
     buf_init(&L->msg, 4096);
     buf_init(&L->row, MAX_FILE_BYTES + C__COUNT + 1);
-    int rc = read_file(path, &text, &len);
+    size_t rows = 0;
+    int rc = open_registry(path, &fd);
+    if (rc == 0)
+        rc = count_rows(fd, chunk, &rows);
     if (rc) {
-        fail(L, 0, NULL,
-             "cannot read the registry: %s; fix: check registry.assets and that the "
-             "service user may read the file",
-             rc == -EISDIR  ? "not a regular file"
-             : rc == -EFBIG ? "larger than 1 GiB"
-                            : strerror(-rc));
+        fail_read(L, rc);
         goto finish;
     }
-    size_t rows = 1; /* a row ends at a line end, so this bounds the number of rows */
-    for (size_t at = 0; at < len; rows++)
-        at += line_len(text + at, len - at);
     if (registry_reserve(r, rows) != 0 || csv_init(&L->p, CSV_APPEND_NULL) != 0) {
         L->oom = true;
         goto finish;
     }
     parser = true;
-    feed(L, text, len);
+    rc = feed(L, fd, chunk);
+    if (rc)
+        fail_read(L, rc);
 finish:
     if (L->oom)
         fail(L, 0, NULL,
@@ -533,7 +602,9 @@ finish:
              "memory");
     if (parser)
         csv_free(&L->p);
-    free(text);
+    if (fd >= 0)
+        close(fd);
+    free(chunk);
     buf_free(&L->line);
     buf_free(&L->msg);
     buf_free(&L->row);
@@ -550,6 +621,7 @@ finish:
 fail_alloc:
     free(L);
     free(r);
+    free(chunk);
     if (errors)
         buf_printf(errors,
                    "%s: out of memory while loading the registry; fix: give the service "

@@ -26,8 +26,8 @@ struct registry_slot {
 };
 
 struct registry {
-    struct asset *assets; /* room for the row bound given to registry_reserve */
-    size_t n;
+    struct asset *assets; /* room for cap assets, the row bound given to registry_reserve */
+    size_t n, cap;
     struct registry_slot *by_device, *by_asset;
     size_t mask; /* both tables have mask + 1 slots */
     struct registry_block *blocks;

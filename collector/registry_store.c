@@ -19,6 +19,7 @@ int registry_reserve(struct registry *r, size_t rows)
     while (slots < rows * 2)
         slots *= 2;
     r->mask = slots - 1;
+    r->cap = rows;
     r->assets = malloc((rows ? rows : 1) * sizeof *r->assets);
     r->by_device = calloc(slots, sizeof *r->by_device);
     r->by_asset = calloc(slots, sizeof *r->by_asset);

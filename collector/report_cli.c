@@ -134,7 +134,7 @@ int report_main(int argc, char **argv)
     }
     status = 0;
 done:
-    knowledge_free(k);
+    knowledge_unref(k);
     config_free(cfg);
     buf_free(&out);
     return status;

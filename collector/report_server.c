@@ -19,79 +19,45 @@
 #define TAG "report"
 #define DAILY_AFTER_MS (5 * 60 * 1000) /* after midnight, so the last readings are in */
 
-struct held {
-    struct knowledge *k;
-    int refs;
-};
-
 struct report_server {
     const struct config *cfg;
-    pthread_mutex_t lock; /* cur and refs */
-    struct held *cur;
-    pthread_mutex_t gen; /* one report at a time */
+    pthread_mutex_t lock;  /* cur (the pointer; the knowledge is immutable), stop */
+    struct knowledge *cur; /* the server's reference */
+    pthread_mutex_t gen;   /* one report at a time */
     pthread_t daily;
     bool daily_running;
     bool stop;
     pthread_cond_t wake;
 };
 
-static struct held *acquire(struct report_server *s)
+/* A reference to the knowledge in use, for one report; the lock keeps a reload from dropping
+ * the server's reference between reading cur and taking ours. */
+static struct knowledge *acquire(struct report_server *s)
 {
     pthread_mutex_lock(&s->lock);
-    struct held *h = s->cur;
-    h->refs++;
+    struct knowledge *k = knowledge_ref(s->cur);
     pthread_mutex_unlock(&s->lock);
-    return h;
+    return k;
 }
 
-static void release(struct report_server *s, struct held *h)
+void report_server_reload(struct report_server *s, struct knowledge *k)
 {
+    knowledge_ref(k);
     pthread_mutex_lock(&s->lock);
-    bool last = --h->refs == 0;
+    struct knowledge *old = s->cur;
+    s->cur = k;
     pthread_mutex_unlock(&s->lock);
-    if (last) {
-        knowledge_free(h->k);
-        free(h);
-    }
-}
-
-static struct held *load(const struct config *cfg)
-{
-    int n = 0;
-    struct knowledge *k = knowledge_load(cfg, NULL, &n);
-    struct held *h = k ? calloc(1, sizeof *h) : NULL;
-    if (!h) {
-        knowledge_free(k);
-        return NULL;
-    }
-    h->k = k;
-    h->refs = 1;
-    return h;
-}
-
-int report_server_reload(struct report_server *s)
-{
-    struct held *h = load(s->cfg);
-    if (!h) {
-        log_error(TAG, "reload refused: keeping the registry the reports use");
-        return -EINVAL;
-    }
-    pthread_mutex_lock(&s->lock);
-    struct held *old = s->cur;
-    s->cur = h;
-    pthread_mutex_unlock(&s->lock);
-    release(s, old);
-    return 0;
+    knowledge_unref(old); /* a report still using it keeps it alive until it finishes */
 }
 
 static int generate(struct report_server *s, int64_t from, int64_t to, enum report_format f,
                     enum report_lang lang, struct buf *out, char *err, size_t errsz)
 {
-    struct held *h = acquire(s);
+    struct knowledge *k = acquire(s);
     pthread_mutex_lock(&s->gen);
-    int rc = report_generate(s->cfg, h->k, from, to, report_now_ms(), f, lang, out, err, errsz);
+    int rc = report_generate(s->cfg, k, from, to, report_now_ms(), f, lang, out, err, errsz);
     pthread_mutex_unlock(&s->gen);
-    release(s, h);
+    knowledge_unref(k);
     return rc;
 }
 
@@ -211,7 +177,8 @@ static void *daily_main(void *arg)
     return NULL;
 }
 
-struct report_server *report_server_new(const struct config *cfg, struct httpd *http)
+struct report_server *report_server_new(const struct config *cfg, struct httpd *http,
+                                        struct knowledge *k)
 {
     struct report_server *s = calloc(1, sizeof *s);
     if (!s)
@@ -220,12 +187,7 @@ struct report_server *report_server_new(const struct config *cfg, struct httpd *
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->gen, NULL);
     pthread_cond_init(&s->wake, NULL);
-    s->cur = load(cfg);
-    if (!s->cur) {
-        log_error(TAG, "cannot load the registry and profiles for reports");
-        report_server_free(s);
-        return NULL;
-    }
+    s->cur = knowledge_ref(k);
     if (http && (httpd_route(http, "GET", "/api/v1/coverage", on_coverage, s) != 0 ||
                  httpd_route(http, "GET", "/report", on_report, s) != 0)) {
         log_error(TAG, "cannot register the report routes: too many routes");
@@ -254,8 +216,7 @@ void report_server_free(struct report_server *s)
         pthread_mutex_unlock(&s->lock);
         pthread_join(s->daily, NULL);
     }
-    if (s->cur)
-        release(s, s->cur);
+    knowledge_unref(s->cur);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->gen);
     pthread_mutex_destroy(&s->lock);

@@ -7,30 +7,33 @@
  *   report.daily           <data_dir>/reports/coverage-YYYY-MM-DD.{html,json}
  *                          for the 7 days before each China-time midnight
  *
- * Registry and profiles: the server loads a copy of its own (knowledge_load)
- * rather than borrowing the pipeline's, because the pipeline frees its copy
- * on reload while an HTTP thread may be in the middle of a report. The copy
- * is reference counted: a report takes a reference under a short lock,
- * report_server_reload() swaps in a new copy, and the old one is freed by
- * whoever drops the last reference. The cost is a second registry in memory.
- * Reports are generated one at a time (each queries InfluxDB).
+ * Registry and profiles: the server shares the daemon's knowledge (the one
+ * the pipeline and the alert engine use; knowledge.h) and holds a reference
+ * to it. A report takes a reference of its own under a short lock, so a
+ * reload (report_server_reload) may swap in newer knowledge while an HTTP
+ * thread is in the middle of a report: whoever drops the last reference
+ * frees the old one. Reports are generated one at a time (each queries
+ * InfluxDB).
  */
 #ifndef LIFELINE_REPORT_SERVER_H
 #define LIFELINE_REPORT_SERVER_H
 
 #include "config.h"
 #include "httpd.h"
+#include "knowledge.h"
 
 struct report_server;
 
 /*
- * Loads the registry and profiles, registers the two routes on `http` (may
- * be NULL: no routes) and starts the daily writer when report.daily is set.
- * `cfg` is borrowed and must outlive the server. NULL on error (logged).
+ * Registers the two routes on `http` (may be NULL: no routes) and starts
+ * the daily writer when report.daily is set. Takes a reference of its own
+ * to k (registry and profiles; the caller keeps its reference). `cfg` is
+ * borrowed and must outlive the server. NULL on error (logged).
  */
-struct report_server *report_server_new(const struct config *cfg, struct httpd *http);
-/* Loads registry and profiles again (SIGHUP); on error keeps the old ones. 0 or -EINVAL. */
-int report_server_reload(struct report_server *s);
+struct report_server *report_server_new(const struct config *cfg, struct httpd *http,
+                                        struct knowledge *k);
+/* Reports from now on use k (a reload): takes a reference to it and drops the old one. */
+void report_server_reload(struct report_server *s, struct knowledge *k);
 /* Stops the daily writer and frees; accepts NULL. Call after httpd_stop. */
 void report_server_free(struct report_server *s);
 

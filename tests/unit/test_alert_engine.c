@@ -70,6 +70,7 @@ static struct knowledge *knowledge(const char *rows)
     fputs(rows, f);
     fclose(f);
     struct knowledge *k = calloc(1, sizeof *k);
+    k->refs = 1; /* the engine's unref frees it, as with knowledge_load */
     int n = 0;
     k->profiles = profile_set_load(NULL, NULL, &n);
     assert_non_null(k->profiles);

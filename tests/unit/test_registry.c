@@ -438,6 +438,71 @@ static void test_hundred_thousand(void **state)
     registry_free(r);
 }
 
+/*
+ * The loader reads 64 KiB at a time: shifting the rows byte by byte puts the
+ * chunk boundary inside a field, between the CR and LF of a line end and
+ * inside a quoted field's line break; every row must still know its line.
+ */
+static void test_chunk_boundaries(void **state)
+{
+    (void)state;
+    enum { CHUNK = 64 * 1024, MAXROWS = 4096 };
+    static int lines[MAXROWS];
+    static const char xs[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+    struct buf csv;
+    buf_init(&csv, 1 << 20);
+    for (int shift = 0; shift < 48; shift++) {
+        buf_reset(&csv);
+        assert_int_equal(buf_puts(&csv, "\xEF\xBB\xBF"
+                                        "asset_id,name,category,status\r\n"),
+                         0);
+        int line = 2, n = 0;
+        while (csv.len < CHUNK + 256) {
+            assert_true(n < MAXROWS);
+            lines[n] = line;
+            if (n == 0)
+                assert_int_equal(
+                    buf_printf(&csv, "A-%05d,%.*s,drainage,planned\r\n", n, shift + 1, xs), 0);
+            else if (n % 7 == 0)
+                assert_int_equal(
+                    buf_printf(&csv, "A-%05d,\"two\r\nlines\",drainage,planned\r\n", n), 0);
+            else
+                assert_int_equal(buf_printf(&csv, "A-%05d,n,drainage,planned\r\n", n), 0);
+            line += n && n % 7 == 0 ? 2 : 1;
+            n++;
+        }
+        registry_free(reg);
+        buf_reset(&errors);
+        write_bytes("a.csv", csv.data, csv.len);
+        int nerr = -1;
+        reg = registry_load("a.csv", category_known, &errors, &nerr);
+        assert_string_equal(errs(), "");
+        assert_int_equal(registry_count(reg), n);
+        for (int i = 0; i < n; i++) {
+            assert_int_equal(registry_at(reg, (size_t)i)->line, lines[i]);
+            assert_string_equal(registry_at(reg, (size_t)i)->name, i == 0
+                                                                       ? registry_at(reg, 0)->name
+                                                                   : i % 7 == 0 ? "two\r\nlines"
+                                                                                : "n");
+        }
+        assert_int_equal(strlen(registry_at(reg, 0)->name), shift + 1);
+
+        assert_int_equal(buf_puts(&csv, "A-00001,again,drainage,planned\r\n"), 0);
+        char want[160];
+        snprintf(want, sizeof want,
+                 "a.csv:%d: asset_id: 'A-00001' repeats line 3; fix: give each asset its own "
+                 "asset_id, or delete one of the two rows\n",
+                 line);
+        write_bytes("a.csv", csv.data, csv.len);
+        registry_free(reg);
+        buf_reset(&errors);
+        reg = registry_load("a.csv", category_known, &errors, &nerr);
+        assert_null(reg);
+        assert_string_equal(errs(), want);
+    }
+    buf_free(&csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,7 +510,7 @@ int main(void)
         cmocka_unit_test(test_bom_and_crlf),       cmocka_unit_test(test_cr_line_ends),
         cmocka_unit_test(test_every_error),        cmocka_unit_test(test_header_and_file_errors),
         cmocka_unit_test(test_statuses_and_dates), cmocka_unit_test(test_lookups),
-        cmocka_unit_test(test_hundred_thousand),
+        cmocka_unit_test(test_hundred_thousand),   cmocka_unit_test(test_chunk_boundaries),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
