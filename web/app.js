@@ -151,6 +151,8 @@ function connect() {
     queueRender();
   });
   es.addEventListener('resync', () => loadDevices());
+  /* A restarted daemon counts versions from 0 again: start over from a listing. */
+  es.addEventListener('hello', (ev) => { if (JSON.parse(ev.data).version < S.version) loadDevices(); });
   es.addEventListener('alert', () => loadAlerts());
 }
 function setLive(on) {
@@ -478,5 +480,12 @@ document.addEventListener('DOMContentLoaded', async () => {
   loadAlerts(); loadCoverage();
   setInterval(loadAlerts, 10000);
   setInterval(() => { if (route().view !== 'coverage') render(false); }, 15000);
+  /* Wall screens: /?wall=1 cycles overview, map and alerts every 20 s, larger type. */
+  if (new URLSearchParams(location.search).has('wall')) {
+    document.body.classList.add('wall');
+    const views = ['overview', 'map', 'alerts'];
+    let i = 0;
+    setInterval(() => { i = (i + 1) % views.length; location.hash = views[i]; }, 20000);
+  }
   render(true);
 });
