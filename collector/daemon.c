@@ -265,6 +265,12 @@ static void render_metrics(void *ctx, const struct httpd_request *req, struct ht
     metrics_render(body);
     render_wal(d, &ws, body);
     render_knowledge(d, body);
+    metrics_render_gauge(body, "lifeline_live_streams",
+                         "Live page streams (GET /api/v1/stream) open now",
+                         live_stream_count(d->live));
+    metrics_render_gauge(body, "lifeline_live_version",
+                         "Changes to the live device state since start (readings and reloads)",
+                         (double)devstate_version(d->devstate));
     if (d->notify)
         notify_render_metrics(d->notify, body);
 }

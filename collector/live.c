@@ -371,6 +371,11 @@ int live_register(struct live *l, struct httpd *http)
     return 0;
 }
 
+int live_stream_count(struct live *l)
+{
+    return l ? atomic_load(&l->streams) : 0;
+}
+
 void live_free(struct live *l)
 {
     if (!l)

@@ -43,6 +43,8 @@ int live_register(struct live *l, struct httpd *http);
  */
 void live_note_alert(struct live *l, const char *device, const char *district, const char *category,
                      const char *json, size_t len);
+/* Live streams open now (for /metrics); 0 for NULL. */
+int live_stream_count(struct live *l);
 /* Frees; accepts NULL. Call after httpd_stop (streams borrow it). */
 void live_free(struct live *l);
 

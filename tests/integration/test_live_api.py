@@ -201,6 +201,7 @@ class TestLiveApi(harness.TestCase):
                         json.dumps({"pressure_out": 0.3}))
         harness.wait_until(lambda: any(e == "reading" for e, _ in streams[0].events(0.2)), 10,
                            "a reading event")
+        self.assertEqual(ll.metric("lifeline_live_streams"), 3)
         t0 = time.monotonic()
         self.assertEqual(ll.stop(), 0)
         self.assertLess(time.monotonic() - t0, 5)
