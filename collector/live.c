@@ -294,17 +294,27 @@ static void on_stream(void *ctx, const struct httpd_request *req, struct httpd_r
     struct devstate_filter f;
     if (!read_filter(req, &f, res))
         return;
+    /* Where to start: ?since= (a listing's version), or the id of the last
+     * event a reconnecting EventSource saw (Last-Event-ID), whichever is
+     * later; never past now (a restarted daemon counts from 0 again). */
     uint64_t now_v = devstate_version(l->ds);
-    uint64_t since = now_v;
-    const char *s = httpd_query(req, "since");
-    if (s && *s) {
+    uint64_t since = 0;
+    bool given = false;
+    const char *from[2] = {httpd_query(req, "since"), httpd_header(req, "Last-Event-ID")};
+    for (int i = 0; i < 2; i++) {
         int64_t v;
-        if (num_parse_i64(s, strlen(s), 0, INT64_MAX, &v) != 0) {
+        if (!from[i] || !*from[i])
+            continue;
+        if (num_parse_i64(from[i], strlen(from[i]), 0, INT64_MAX, &v) != 0) {
             json_error(res, 400, "since must be a version number from /api/v1/devices");
             return;
         }
-        since = (uint64_t)v < now_v ? (uint64_t)v : now_v;
+        given = true;
+        if ((uint64_t)v > since)
+            since = (uint64_t)v;
     }
+    if (!given || since > now_v)
+        since = now_v;
     if (atomic_fetch_add(&l->streams, 1) >= LIVE_MAX_STREAMS) {
         atomic_fetch_sub(&l->streams, 1);
         json_error(res, 503, "too many live streams open");

@@ -29,10 +29,10 @@ def get_json(ll, path):
 class SSE:
     """A minimal Server-Sent Events reader over a raw socket."""
 
-    def __init__(self, port, path):
+    def __init__(self, port, path, headers=""):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"
-                           % path).encode())
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n%s\r\n"
+                           % (path, headers)).encode())
         self.data = b""
         self.head = None
 
@@ -171,6 +171,31 @@ class TestLiveApi(harness.TestCase):
                            == ["A-DR-5", "A-WS-1", "A-WS-2"], 10, "the reloaded listing")
         self.assertEqual(get_json(ll, "/api/v1/devices/dr-5")[0], 404)
         self.assertEqual(get_json(ll, "/api/v1/devices/A-DR-5")[1]["state"], "never")
+
+    def test_resume_from_last_event_id(self):
+        """A reconnecting client (Last-Event-ID) gets what changed while it was away."""
+        broker, _, ll = self.start()
+        _, doc, _ = get_json(ll, "/api/v1/devices")
+        first = SSE(ll.http_port, "/api/v1/stream?since=%d" % doc["version"])
+        harness.publish(broker.port, "lifeline/x/water_supply/ws-001",
+                        json.dumps({"pressure_out": 0.3}))
+        harness.wait_until(lambda: any(e == "reading" for e, _ in first.events(0.2)), 10,
+                           "the first reading")
+        last_id = first.data.decode().split("id: ")[-1].split("\n")[0]
+        first.close()
+        # away: ws-002 reports
+        harness.publish(broker.port, "lifeline/x/water_supply/ws-002",
+                        json.dumps({"pressure_out": 0.25}))
+        harness.wait_until(lambda: get_json(ll, "/api/v1/devices/A-WS-2")[1]["readings"] == 1,
+                           10, "ws-002 stored")
+        # back, with the stale ?since= of the page and the newer Last-Event-ID
+        again = SSE(ll.http_port, "/api/v1/stream?since=%d" % doc["version"],
+                    "Last-Event-ID: %s\r\n" % last_id)
+        got = []
+        harness.wait_until(lambda: got.extend(again.events(0.2)) or
+                           any(e == "reading" for e, _ in again.parse()), 10, "the missed reading")
+        self.assertEqual([d["id"] for e, d in again.parse() if e == "reading"], ["A-WS-2"])
+        again.close()
 
     def test_alert_transitions_on_the_stream(self):
         broker, _, ll = self.start()
