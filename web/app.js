@@ -353,6 +353,13 @@ function viewDevice(id) {
     [t('status'), d.status ? t(d.status) : t('unregistered')], [t('last_seen'), fmtTime(d.last_seen_ms) + ' (' + ago(d.last_seen_ms) + ')'],
     [t('whole'), d.last_seen_ms ? (d.whole ? t('yes') : t('partial')) : '—']];
   wrap.appendChild(h('table', { class: 'kv' }, h('tbody', {}, info.map(([k, v]) => h('tr', {}, h('th', { text: k }), h('td', { text: v || '—' }))))));
+  const mine = (S.alerts || []).filter((a) => a.state === 'firing' && (a.asset === d.id || a.device === d.device && d.device));
+  if (mine.length) {
+    wrap.appendChild(h('div', { class: 'device-alerts', id: 'device-alerts' }, mine.map((a) =>
+      h('div', { class: 'device-alert ' + a.severity }, h('span', { class: 'sev-tag ' + a.severity, text: t(a.severity) }), ' ',
+        (S.lang === 'zh' ? a.summary_zh : a.summary) || a.summary || a.rule, ' · ', ago(a.fired_ms || a.started_ms),
+        a.acknowledged ? ' · ' + t('acked') : ''))));
+  }
   wrap.appendChild(h('table', { class: 'list values', id: 'value-table' },
     h('thead', {}, h('tr', {}, [t('field'), t('value'), t('unit'), t('time')].map((x) => h('th', { text: x })))),
     h('tbody', {}, Object.entries(d.values || {}).map(([k, v]) => h('tr', { 'data-field': k },
