@@ -36,23 +36,6 @@ int decode_vfail(enum reason *why, char *detail, size_t detail_len, enum reason 
     return -EINVAL;
 }
 
-size_t decode_find_nul(const char *p, size_t len)
-{
-    const char *z = memchr(p, '\0', len);
-    if (z)
-        return (size_t)(z - p);
-    for (size_t i = 1; i + 5 <= len; i++) {
-        if (memcmp(p + i, "u0000", 5) != 0)
-            continue;
-        size_t bs = 0;
-        while (bs < i && p[i - 1 - bs] == '\\')
-            bs++;
-        if (bs % 2 == 1)
-            return i - 1;
-    }
-    return len;
-}
-
 bool decode_name_ok(const char *name, size_t len)
 {
     if (len == 0 || !utf8_valid(name, len))
@@ -83,4 +66,71 @@ bool decode_level_is(const struct decode_level *lv, const char *s)
 {
     size_t n = strlen(s);
     return lv->len == n && memcmp(lv->ptr, s, n) == 0;
+}
+
+const char *decode_json_type(const struct jscan_tok *t)
+{
+    switch (t->type) {
+    case JSCAN_NULL:
+        return "null";
+    case JSCAN_FALSE:
+    case JSCAN_TRUE:
+        return "a boolean";
+    case JSCAN_NUMBER:
+        return "a number";
+    case JSCAN_STRING:
+        return "a string";
+    case JSCAN_ARRAY:
+        return "an array";
+    case JSCAN_OBJECT:
+        return "an object";
+    default:
+        return "an unknown value";
+    }
+}
+
+char *decode_json_strdup(struct reading *r, const char *json, const struct jscan_tok *t,
+                         size_t *len)
+{
+    if (!t->escaped) {
+        *len = t->len;
+        return reading_strdup(r, json + t->start, t->len);
+    }
+    /* Unescaped in place at the end of the arena, as reading_strdup would
+     * copy it: the text never grows when unescaped. */
+    size_t room = r->arena_cap - r->arena_len;
+    if (room == 0)
+        return NULL;
+    char *p = r->arena + r->arena_len;
+    size_t n = jscan_unescape(json + t->start, t->len, p, room - 1);
+    if (n >= room)
+        return NULL;
+    p[n] = '\0';
+    r->arena_len += n + 1;
+    *len = n;
+    return p;
+}
+
+int decode_json_refuse(enum reason *why, char *detail, size_t detail_len,
+                       const struct jscan_error *err, size_t max_toks)
+{
+    switch (err->why) {
+    case JSCAN_NUL:
+        return decode_fail(why, detail, detail_len, REASON_MALFORMED,
+                           "invalid json at byte %zu: nul character", err->pos);
+    case JSCAN_TRAILING:
+        return decode_fail(why, detail, detail_len, REASON_MALFORMED,
+                           "invalid json at byte %zu: data after the object", err->pos);
+    case JSCAN_DEPTH:
+        return decode_fail(why, detail, detail_len, REASON_MALFORMED,
+                           "invalid json at byte %zu: nested deeper than %d levels", err->pos,
+                           JSCAN_MAX_DEPTH);
+    case JSCAN_TOO_MANY:
+        return decode_fail(why, detail, detail_len, REASON_TOO_LARGE, "more than %zu json values",
+                           max_toks);
+    case JSCAN_SYNTAX:
+    default:
+        return decode_fail(why, detail, detail_len, REASON_MALFORMED, "invalid json at byte %zu",
+                           err->pos);
+    }
 }

@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "jsonscan.h"
 #include "reason.h"
+#include "reading.h"
 
 /*
  * Sets *why = r and writes the printf-formatted explanation into
@@ -25,19 +27,26 @@ int decode_vfail(enum reason *why, char *detail, size_t detail_len, enum reason 
                  va_list ap) __attribute__((format(printf, 5, 0)));
 
 /*
- * Offset of the first raw NUL byte or JSON \u0000 escape in p[0..len), or len
- * when there is none. cJSON would silently cut a string at either, so JSON
- * decoders refuse them. A \u0000 is an escape only when an odd number of
- * backslashes precede it.
- */
-size_t decode_find_nul(const char *p, size_t len);
-
-/*
  * True when name[0..len) is usable as a field key part: non-empty, valid
  * UTF-8, no control characters (a key becomes a line protocol field key,
  * which cannot carry a newline).
  */
 bool decode_name_ok(const char *name, size_t len);
+
+/*
+ * True when name[0..len) is all printable ASCII (0x20..0x7e): then it is
+ * valid UTF-8 without control characters, and decode_name_ok's full checks
+ * can be skipped. Most names are; decoders ask this for every member.
+ */
+static inline bool decode_name_ascii(const char *name, size_t len)
+{
+    unsigned char bad = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        bad |= (unsigned char)(c < 0x20) | (unsigned char)(c > 0x7e);
+    }
+    return bad == 0;
+}
 
 /* One level of an MQTT topic: a slice of the topic, possibly empty. */
 struct decode_level {
@@ -54,5 +63,29 @@ size_t decode_split_topic(const char *topic, size_t len, struct decode_level *lv
 
 /* True when the level is exactly the C string s. */
 bool decode_level_is(const struct decode_level *lv, const char *s);
+
+/*
+ * The JSON decoders' shared helpers over a jsonscan tape.
+ *
+ * decode_json_type names a token's type for a refusal ("a number", "an
+ * array", ...), as the decoders worded it with cJSON.
+ */
+const char *decode_json_type(const struct jscan_tok *t);
+
+/*
+ * Copies STRING token t of `json` into r's arena, unescaped, NUL-terminated
+ * (like reading_strdup). Returns the copy with its length in *len, or NULL
+ * when the arena is full.
+ */
+char *decode_json_strdup(struct reading *r, const char *json, const struct jscan_tok *t,
+                         size_t *len);
+
+/*
+ * The detail text for a jscan_parse refusal, in the words the decoders used
+ * with cJSON: "invalid json at byte 7", "... : data after the object",
+ * "...: nul character". Always returns -EINVAL with *why set.
+ */
+int decode_json_refuse(enum reason *why, char *detail, size_t detail_len,
+                       const struct jscan_error *err, size_t max_toks);
 
 #endif

@@ -1,6 +1,5 @@
 #include "json_plain.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -9,17 +8,25 @@
 #include <string.h>
 
 #include "decode_util.h"
+#include "jsonscan.h"
 #include "numparse.h"
 #include "timestamp.h"
 #include "utf8.h"
 
+/* Tokens on the tape: a reading holds READING_MAX_FIELDS fields, each a name
+ * and a value, with room for objects, nulls and a few more. */
+#define JSON_PLAIN_TOKS 1024
+
 struct walk {
+    const char *json;
+    const struct jscan_tok *t;
     struct reading *r;
     enum reason *why;
     char *detail;
     size_t detail_len;
     bool seen_ts;
-    char key[JSON_PLAIN_KEY_MAX]; /* the flattened key being built */
+    char key[JSON_PLAIN_KEY_MAX];      /* the flattened key being built */
+    char name[2 * JSON_PLAIN_KEY_MAX]; /* an escaped member name, unescaped */
 };
 
 /* Sets the reason and the detail text and returns -EINVAL. */
@@ -33,39 +40,26 @@ __attribute__((format(printf, 3, 4))) static int fail(struct walk *w, enum reaso
     return rc;
 }
 
-static const char *type_name(const cJSON *j)
-{
-    if (cJSON_IsNull(j))
-        return "null";
-    if (cJSON_IsBool(j))
-        return "a boolean";
-    if (cJSON_IsNumber(j))
-        return "a number";
-    if (cJSON_IsString(j))
-        return "a string";
-    if (cJSON_IsArray(j))
-        return "an array";
-    if (cJSON_IsObject(j))
-        return "an object";
-    return "an unknown value";
-}
-
-static int set_ts(struct walk *w, const cJSON *j)
+static int set_ts(struct walk *w, const struct jscan_tok *j)
 {
     int64_t ms;
     if (w->seen_ts)
         return fail(w, REASON_MALFORMED, "field 'ts': duplicate key");
     w->seen_ts = true;
-    if (cJSON_IsNumber(j)) {
-        if (ts_from_number(j->valuedouble, &ms))
-            return fail(w, REASON_TIMESTAMP, "field 'ts': %.15g is not a valid epoch time",
-                        j->valuedouble);
-    } else if (cJSON_IsString(j)) {
-        const char *s = j->valuestring;
-        size_t len = strlen(s);
+    if (j->type == JSCAN_NUMBER) {
+        double v = jscan_number(w->json + j->start, j->len);
+        if (ts_from_number(v, &ms))
+            return fail(w, REASON_TIMESTAMP, "field 'ts': %.15g is not a valid epoch time", v);
+    } else if (j->type == JSCAN_STRING) {
+        size_t len;
         double v;
-        if (!utf8_valid(s, len))
+        /* Escapes add only complete UTF-8 characters: the raw text is valid
+         * exactly when the unescaped one is. */
+        if (!utf8_valid(w->json + j->start, j->len))
             return fail(w, REASON_TIMESTAMP, "field 'ts': string is not valid utf-8");
+        const char *s = decode_json_strdup(w->r, w->json, j, &len);
+        if (!s)
+            return fail(w, REASON_TOO_LARGE, "field 'ts': reading is full");
         if (num_parse_double(s, len, &v) == 0) {
             if (ts_from_number(v, &ms))
                 return fail(w, REASON_TIMESTAMP, "field 'ts': '%s' is not a valid epoch time", s);
@@ -77,7 +71,7 @@ static int set_ts(struct walk *w, const cJSON *j)
         }
     } else {
         return fail(w, REASON_TIMESTAMP, "field 'ts': must be a number or a string, not %s",
-                    type_name(j));
+                    decode_json_type(j));
     }
     w->r->ts_ms = ms;
     return 0;
@@ -114,20 +108,30 @@ static struct field *add_field(struct walk *w, size_t klen)
 
 /* Checks a member name and appends it to the key prefix[0..plen); the new key
  * length goes to *klen. */
-static int push_name(struct walk *w, size_t plen, const char *name, size_t *klen)
+static int push_name(struct walk *w, size_t plen, const struct jscan_tok *t, size_t *klen)
 {
-    size_t nlen = strlen(name);
+    const char *name = w->json + t->start;
+    size_t nlen = t->len;
+    if (t->escaped) {
+        /* A name longer than the buffer is refused below as too long. */
+        nlen = jscan_unescape(name, t->len, w->name, sizeof w->name);
+        if (nlen > sizeof w->name)
+            nlen = sizeof w->name;
+        name = w->name;
+    }
     w->key[plen] = '\0';
     if (nlen == 0)
         return plen ? fail(w, REASON_MALFORMED, "field '%s': empty member name", w->key)
                     : fail(w, REASON_MALFORMED, "empty field name");
-    if (!utf8_valid(name, nlen))
-        return plen
-                   ? fail(w, REASON_MALFORMED, "field '%s': member name is not valid utf-8", w->key)
-                   : fail(w, REASON_MALFORMED, "field name is not valid utf-8");
-    for (size_t i = 0; i < nlen; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            return fail(w, REASON_MALFORMED, "field name contains a control character");
+    if (!decode_name_ascii(name, nlen)) {
+        if (!utf8_valid(name, nlen))
+            return plen ? fail(w, REASON_MALFORMED, "field '%s': member name is not valid utf-8",
+                               w->key)
+                        : fail(w, REASON_MALFORMED, "field name is not valid utf-8");
+        for (size_t i = 0; i < nlen; i++)
+            if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+                return fail(w, REASON_MALFORMED, "field name contains a control character");
+    }
     size_t need = plen + (plen ? 1 : 0) + nlen;
     if (need >= sizeof w->key)
         return fail(w, REASON_TOO_LARGE, "field name longer than %zu bytes", sizeof w->key - 1);
@@ -139,81 +143,85 @@ static int push_name(struct walk *w, size_t plen, const char *name, size_t *klen
     return 0;
 }
 
-/* Adds the members of `obj`, whose flattened name is w->key[0..plen), at
- * nesting depth `depth` (1 for the top level). */
-static int walk_object(struct walk *w, const cJSON *obj, size_t plen, int depth)
+/* Adds the members of the object at token `obj`, whose flattened name is
+ * w->key[0..plen), at nesting depth `depth` (1 for the top level). */
+static int walk_object(struct walk *w, size_t obj, size_t plen, int depth)
 {
-    const cJSON *c;
-    cJSON_ArrayForEach(c, obj)
-    {
+    const struct jscan_tok *t = w->t;
+    size_t end = obj + 1 + t[obj].len;
+    for (size_t i = obj + 1; i < end; i = jscan_next(t, i + 1)) {
+        const struct jscan_tok *c = &t[i + 1];
         int rc;
-        if (depth == 1 && strcmp(c->string, "ts") == 0) {
+        if (depth == 1 && jscan_str_is(w->json, &t[i], "ts")) {
             rc = set_ts(w, c);
             if (rc)
                 return rc;
             continue;
         }
         size_t klen = 0;
-        rc = push_name(w, plen, c->string, &klen);
+        rc = push_name(w, plen, &t[i], &klen);
         if (rc)
             return rc;
         struct field *f;
-        if (cJSON_IsNull(c)) {
-            continue;
-        } else if (cJSON_IsObject(c)) {
+        switch (c->type) {
+        case JSCAN_NULL:
+            break;
+        case JSCAN_OBJECT:
             if (depth >= JSON_PLAIN_MAX_DEPTH)
                 return fail(w, REASON_MALFORMED, "field '%s': objects nested deeper than %d levels",
                             w->key, JSON_PLAIN_MAX_DEPTH);
-            rc = walk_object(w, c, klen, depth + 1);
+            rc = walk_object(w, i + 1, klen, depth + 1);
             if (rc)
                 return rc;
-        } else if (cJSON_IsArray(c)) {
+            break;
+        case JSCAN_ARRAY:
             return fail(w, REASON_TYPE, "field '%s': arrays are not supported", w->key);
-        } else if (cJSON_IsNumber(c)) {
-            if (!isfinite(c->valuedouble))
+        case JSCAN_NUMBER: {
+            double v = jscan_number(w->json + c->start, c->len);
+            if (!isfinite(v))
                 return fail(w, REASON_NOT_FINITE, "field '%s': number out of range", w->key);
             if (!(f = add_field(w, klen)))
                 return -EINVAL;
             f->type = FIELD_FLOAT;
-            f->v.f = c->valuedouble;
-        } else if (cJSON_IsBool(c)) {
+            f->v.f = v;
+            break;
+        }
+        case JSCAN_TRUE:
+        case JSCAN_FALSE:
             if (!(f = add_field(w, klen)))
                 return -EINVAL;
             f->type = FIELD_BOOL;
-            f->v.b = cJSON_IsTrue(c);
-        } else if (cJSON_IsString(c)) {
-            size_t slen = strlen(c->valuestring);
-            if (!utf8_valid(c->valuestring, slen))
+            f->v.b = c->type == JSCAN_TRUE;
+            break;
+        case JSCAN_STRING:
+            /* Escapes add only complete UTF-8 characters: the raw text is
+             * valid exactly when the unescaped one is. */
+            if (!utf8_valid(w->json + c->start, c->len))
                 return fail(w, REASON_MALFORMED, "field '%s': string is not valid utf-8", w->key);
             if (!(f = add_field(w, klen)))
                 return -EINVAL;
             f->type = FIELD_STRING;
-            f->v.s.ptr = reading_strdup(w->r, c->valuestring, slen);
-            f->v.s.len = slen;
+            f->v.s.ptr = decode_json_strdup(w->r, w->json, c, &f->v.s.len);
             if (!f->v.s.ptr) {
                 w->r->nfields--;
                 return fail(w, REASON_TOO_LARGE,
                             "field '%s': reading is full (%zu bytes of names and text)", w->key,
                             w->r->arena_cap);
             }
-        } else {
+            break;
+        default:
             return fail(w, REASON_MALFORMED, "field '%s': unsupported json value", w->key);
         }
     }
     return 0;
 }
 
-static bool json_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 int json_plain_decode(const char *payload, size_t len, int64_t recv_ms, struct reading *r,
                       enum reason *why, char *detail, size_t detail_len)
 {
-    struct walk w = {.r = r, .why = why, .detail = detail, .detail_len = detail_len};
-    cJSON *root = NULL;
-    const char *end = NULL;
+    struct jscan_tok toks[JSON_PLAIN_TOKS];
+    struct walk w = {
+        .json = payload, .t = toks, .r = r, .why = why, .detail = detail, .detail_len = detail_len};
     int rc;
 
     reading_reset(r);
@@ -221,30 +229,18 @@ int json_plain_decode(const char *payload, size_t len, int64_t recv_ms, struct r
         rc = fail(&w, REASON_MALFORMED, "empty payload");
         goto out;
     }
-    size_t nul = decode_find_nul(payload, len);
-    if (nul < len) {
-        rc = fail(&w, REASON_MALFORMED, "invalid json at byte %zu: nul character", nul);
+    size_t ntoks;
+    struct jscan_error err;
+    if (jscan_parse(payload, len, toks, JSON_PLAIN_TOKS, &ntoks, &err)) {
+        rc = decode_json_refuse(why, detail, detail_len, &err, JSON_PLAIN_TOKS);
         goto out;
     }
-    root = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
-    if (!root) {
-        size_t at = end && end >= payload && end <= payload + len ? (size_t)(end - payload) : 0;
-        rc = fail(&w, REASON_MALFORMED, "invalid json at byte %zu", at);
+    if (toks[0].type != JSCAN_OBJECT) {
+        rc = fail(&w, REASON_MALFORMED, "top level must be an object, not %s",
+                  decode_json_type(&toks[0]));
         goto out;
     }
-    /* Without require_null_terminated cJSON stops after the value and leaves
-     * the rest unread; only blanks may follow. */
-    for (size_t i = (size_t)(end - payload); i < len; i++) {
-        if (!json_blank(payload[i])) {
-            rc = fail(&w, REASON_MALFORMED, "invalid json at byte %zu: data after the object", i);
-            goto out;
-        }
-    }
-    if (!cJSON_IsObject(root)) {
-        rc = fail(&w, REASON_MALFORMED, "top level must be an object, not %s", type_name(root));
-        goto out;
-    }
-    rc = walk_object(&w, root, 0, 1);
+    rc = walk_object(&w, 0, 0, 1);
     if (rc)
         goto out;
     if (r->nfields == 0) {
@@ -256,6 +252,5 @@ int json_plain_decode(const char *payload, size_t len, int64_t recv_ms, struct r
         r->ts_from_receipt = true;
     }
 out:
-    cJSON_Delete(root);
     return rc;
 }

@@ -7,9 +7,12 @@
  * Rules, in the order a reader of a quarantine record needs them:
  *  - The payload must be exactly one JSON object (blanks around it are fine).
  *    Anything else is REASON_MALFORMED; a syntax error names the byte offset
- *    (from 0) where cJSON gave up: "invalid json at byte 17". A raw NUL byte
- *    or a \u0000 escape is refused too, as a C string would silently cut the
- *    text there.
+ *    (from 0) of the first byte that is not JSON (the last byte when the text
+ *    stops short): "invalid json at byte 17". The JSON is strict RFC 8259
+ *    (see jsonscan.h: no leading zeros, no raw control characters in
+ *    strings, no lone surrogates). A raw NUL byte or a \u0000 escape is
+ *    refused with "invalid json at byte N: nul character", as a C string
+ *    would silently cut the text there.
  *  - The top-level member "ts" is the reading's time: a JSON number (epoch
  *    seconds, ms, us or ns by magnitude, see ts_from_number) or a string
  *    holding such a number or an ISO 8601 time with an offset. Anything else,
@@ -39,7 +42,8 @@
  *    the reading's arena, are REASON_TOO_LARGE. No field at all is
  *    REASON_NO_FIELDS.
  *
- * Number parsing is cJSON's, which uses the C library's strtod: the process
+ * Numbers are converted by jscan_number, exactly as strtod would; its slow
+ * path is num_parse_double, which uses the C library's strtod: the process
  * must stay in the C locale (it does unless someone calls setlocale).
  */
 #ifndef LIFELINE_JSON_PLAIN_H

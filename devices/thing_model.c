@@ -1,6 +1,5 @@
 #include "thing_model.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -8,56 +7,55 @@
 #include <string.h>
 
 #include "decode_util.h"
+#include "jsonscan.h"
 #include "numparse.h"
 #include "timestamp.h"
 #include "utf8.h"
 
+/* Tokens on the tape: a reading holds READING_MAX_FIELDS params, each a name
+ * and a value or a {value,time} pair, with room for the envelope. */
+#define THING_MODEL_TOKS 1024
+
 struct walk {
+    const char *json;
+    const struct jscan_tok *t;
     struct reading *r;
     enum reason *why;
     char *detail;
     size_t detail_len;
     bool has_newest;
-    int64_t newest;                /* the newest param time seen */
-    char key[THING_MODEL_KEY_MAX]; /* the flattened key being built */
+    int64_t newest;                     /* the newest param time seen */
+    char key[THING_MODEL_KEY_MAX];      /* the flattened key being built */
+    char name[2 * THING_MODEL_KEY_MAX]; /* an escaped member name, unescaped */
 };
 
 #define FAIL(w, reason, ...)                                                                       \
     decode_fail((w)->why, (w)->detail, (w)->detail_len, reason, __VA_ARGS__)
 
-static const char *type_name(const cJSON *j)
-{
-    if (cJSON_IsNull(j))
-        return "null";
-    if (cJSON_IsBool(j))
-        return "a boolean";
-    if (cJSON_IsNumber(j))
-        return "a number";
-    if (cJSON_IsString(j))
-        return "a string";
-    if (cJSON_IsArray(j))
-        return "an array";
-    if (cJSON_IsObject(j))
-        return "an object";
-    return "an unknown value";
-}
-
 /* Reads a time member named `what` into *ms. */
 /* The time of field `key`, or of the message when key is NULL. The name for
  * a refusal is only formatted on refusal: this runs for every param. */
-static int get_time(struct walk *w, const cJSON *j, const char *key, int64_t *ms)
+static int get_time(struct walk *w, const struct jscan_tok *j, const char *key, int64_t *ms)
 {
     const char *pre = key ? "field '" : "'time'", *k = key ? key : "", *post = key ? "': time" : "";
     double v;
-    if (cJSON_IsNumber(j)) {
-        v = j->valuedouble;
-    } else if (cJSON_IsString(j)) {
-        size_t n = strlen(j->valuestring);
-        if (!utf8_valid(j->valuestring, n) || num_parse_double(j->valuestring, n, &v) != 0)
+    if (j->type == JSCAN_NUMBER) {
+        v = jscan_number(w->json + j->start, j->len);
+    } else if (j->type == JSCAN_STRING) {
+        const char *s = w->json + j->start;
+        size_t n = j->len;
+        if (j->escaped) {
+            /* Too long for the buffer is too long for a number too. */
+            n = jscan_unescape(s, n, w->name, sizeof w->name);
+            if (n > sizeof w->name)
+                n = sizeof w->name;
+            s = w->name;
+        }
+        if (!utf8_valid(s, n) || num_parse_double(s, n, &v) != 0)
             return FAIL(w, REASON_TIMESTAMP, "%s%s%s: string is not an epoch number", pre, k, post);
     } else {
         return FAIL(w, REASON_TIMESTAMP, "%s%s%s: must be a number, not %s", pre, k, post,
-                    type_name(j));
+                    decode_json_type(j));
     }
     if (ts_from_number(v, ms))
         return FAIL(w, REASON_TIMESTAMP, "%s%s%s: %.15g is not a valid epoch time", pre, k, post,
@@ -94,11 +92,19 @@ static struct field *add_field(struct walk *w, size_t klen, int64_t ts_ms)
 }
 
 /* Checks a member name and appends it to the key prefix w->key[0..plen). */
-static int push_name(struct walk *w, size_t plen, const char *name, size_t *klen)
+static int push_name(struct walk *w, size_t plen, const struct jscan_tok *t, size_t *klen)
 {
-    size_t nlen = strlen(name);
+    const char *name = w->json + t->start;
+    size_t nlen = t->len;
+    if (t->escaped) {
+        /* A name longer than the buffer is refused below as too long. */
+        nlen = jscan_unescape(name, t->len, w->name, sizeof w->name);
+        if (nlen > sizeof w->name)
+            nlen = sizeof w->name;
+        name = w->name;
+    }
     w->key[plen] = '\0';
-    if (!decode_name_ok(name, nlen)) {
+    if (!(nlen && decode_name_ascii(name, nlen)) && !decode_name_ok(name, nlen)) {
         const char *what = nlen == 0 ? "empty" : "invalid (not utf-8, or a control character)";
         return plen ? FAIL(w, REASON_MALFORMED, "field '%s': member name is %s", w->key, what)
                     : FAIL(w, REASON_MALFORMED, "param name is %s", what);
@@ -114,47 +120,49 @@ static int push_name(struct walk *w, size_t plen, const char *name, size_t *klen
     return 0;
 }
 
-static int walk_struct(struct walk *w, const cJSON *obj, size_t plen, int depth, int64_t ts_ms);
+static int walk_struct(struct walk *w, size_t obj, size_t plen, int depth, int64_t ts_ms);
 
-/* Adds the value `v` under the key w->key[0..klen). */
-static int add_value(struct walk *w, const cJSON *v, size_t klen, int depth, int64_t ts_ms)
+/* Adds the value at token `v` under the key w->key[0..klen). */
+static int add_value(struct walk *w, size_t vi, size_t klen, int depth, int64_t ts_ms)
 {
+    const struct jscan_tok *v = &w->t[vi];
     struct field *f;
-    if (cJSON_IsNull(v))
+    switch (v->type) {
+    case JSCAN_NULL:
         return 0;
-    if (cJSON_IsObject(v)) {
+    case JSCAN_OBJECT:
         if (depth >= THING_MODEL_MAX_DEPTH)
             return FAIL(w, REASON_MALFORMED, "field '%s': structs nested deeper than %d levels",
                         w->key, THING_MODEL_MAX_DEPTH);
-        return walk_struct(w, v, klen, depth + 1, ts_ms);
-    }
-    if (cJSON_IsArray(v))
+        return walk_struct(w, vi, klen, depth + 1, ts_ms);
+    case JSCAN_ARRAY:
         return FAIL(w, REASON_TYPE, "field '%s': arrays are not supported", w->key);
-    if (cJSON_IsNumber(v)) {
-        if (!isfinite(v->valuedouble))
+    case JSCAN_NUMBER: {
+        double d = jscan_number(w->json + v->start, v->len);
+        if (!isfinite(d))
             return FAIL(w, REASON_NOT_FINITE, "field '%s': number out of range", w->key);
         if (!(f = add_field(w, klen, ts_ms)))
             return -EINVAL;
         f->type = FIELD_FLOAT;
-        f->v.f = v->valuedouble;
+        f->v.f = d;
         return 0;
     }
-    if (cJSON_IsBool(v)) {
+    case JSCAN_TRUE:
+    case JSCAN_FALSE:
         if (!(f = add_field(w, klen, ts_ms)))
             return -EINVAL;
         f->type = FIELD_BOOL;
-        f->v.b = cJSON_IsTrue(v);
+        f->v.b = v->type == JSCAN_TRUE;
         return 0;
-    }
-    if (cJSON_IsString(v)) {
-        size_t slen = strlen(v->valuestring);
-        if (!utf8_valid(v->valuestring, slen))
+    case JSCAN_STRING:
+        /* Escapes add only complete UTF-8 characters: the raw text is valid
+         * exactly when the unescaped one is. */
+        if (!utf8_valid(w->json + v->start, v->len))
             return FAIL(w, REASON_MALFORMED, "field '%s': string is not valid utf-8", w->key);
         if (!(f = add_field(w, klen, ts_ms)))
             return -EINVAL;
         f->type = FIELD_STRING;
-        f->v.s.ptr = reading_strdup(w->r, v->valuestring, slen);
-        f->v.s.len = slen;
+        f->v.s.ptr = decode_json_strdup(w->r, w->json, v, &f->v.s.len);
         if (!f->v.s.ptr) {
             w->r->nfields--;
             return FAIL(w, REASON_TOO_LARGE,
@@ -162,64 +170,80 @@ static int add_value(struct walk *w, const cJSON *v, size_t klen, int depth, int
                         w->r->arena_cap);
         }
         return 0;
+    default:
+        return FAIL(w, REASON_MALFORMED, "field '%s': unsupported json value", w->key);
     }
-    return FAIL(w, REASON_MALFORMED, "field '%s': unsupported json value", w->key);
 }
 
-/* Adds every member of `obj` below the key prefix w->key[0..plen). */
-static int walk_struct(struct walk *w, const cJSON *obj, size_t plen, int depth, int64_t ts_ms)
+/* Adds every member of the object at token `obj` below the key prefix
+ * w->key[0..plen). */
+static int walk_struct(struct walk *w, size_t obj, size_t plen, int depth, int64_t ts_ms)
 {
-    const cJSON *c;
-    cJSON_ArrayForEach(c, obj)
-    {
+    const struct jscan_tok *t = w->t;
+    size_t end = obj + 1 + t[obj].len;
+    for (size_t i = obj + 1; i < end; i = jscan_next(t, i + 1)) {
         size_t klen = 0;
-        int rc = push_name(w, plen, c->string, &klen);
+        int rc = push_name(w, plen, &t[i], &klen);
         if (rc == 0)
-            rc = add_value(w, c, klen, depth, ts_ms);
+            rc = add_value(w, i + 1, klen, depth, ts_ms);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-/* True when `obj` is a {value[,time]} pair (or envelope). */
-static bool is_pair(const cJSON *obj)
+/* The value token of the first member `name` of the object at token `obj`
+ * (the first, as cJSON_GetObjectItem did), or 0 when there is none (0 is
+ * the top-level object, never a member value). */
+static size_t member(const struct walk *w, size_t obj, const char *name)
 {
+    const struct jscan_tok *t = w->t;
+    size_t end = obj + 1 + t[obj].len;
+    for (size_t i = obj + 1; i < end; i = jscan_next(t, i + 1))
+        if (jscan_str_is(w->json, &t[i], name))
+            return i + 1;
+    return 0;
+}
+
+/* True when the object at token `obj` is a {value[,time]} pair (or envelope). */
+static bool is_pair(const struct walk *w, size_t obj)
+{
+    const struct jscan_tok *t = w->t;
+    size_t end = obj + 1 + t[obj].len;
     bool has_value = false;
-    const cJSON *c;
-    cJSON_ArrayForEach(c, obj)
-    {
-        if (strcmp(c->string, "value") == 0)
+    for (size_t i = obj + 1; i < end; i = jscan_next(t, i + 1)) {
+        if (jscan_str_is(w->json, &t[i], "value"))
             has_value = true;
-        else if (strcmp(c->string, "time") != 0)
+        else if (!jscan_str_is(w->json, &t[i], "time"))
             return false;
     }
     return has_value;
 }
 
-/* Walks properties, noting the newest param time. */
-static int walk_params(struct walk *w, const cJSON *params)
+/* Walks the properties in the object at token `params`, noting the newest
+ * param time. */
+static int walk_params(struct walk *w, size_t params)
 {
-    const cJSON *c;
-    cJSON_ArrayForEach(c, params)
-    {
+    const struct jscan_tok *t = w->t;
+    size_t end = params + 1 + t[params].len;
+    for (size_t i = params + 1; i < end; i = jscan_next(t, i + 1)) {
         size_t klen = 0;
         int64_t ts = 0;
-        int rc = push_name(w, 0, c->string, &klen);
+        int rc = push_name(w, 0, &t[i], &klen);
         if (rc)
             return rc;
-        const cJSON *v = c;
-        if (cJSON_IsObject(c) && is_pair(c)) {
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(c, "time");
-            if (t) {
-                rc = get_time(w, t, w->key, &ts);
+        size_t v = i + 1;
+        if (t[v].type == JSCAN_OBJECT && is_pair(w, v)) {
+            size_t tm = member(w, v, "time");
+            if (tm) {
+                rc = get_time(w, &t[tm], w->key, &ts);
                 if (rc)
                     return rc;
                 if (!w->has_newest || ts > w->newest)
                     w->newest = ts;
                 w->has_newest = true;
             }
-            v = cJSON_GetObjectItemCaseSensitive(c, "value");
+            v = member(w, v, "value");
         }
         rc = add_value(w, v, klen, 1, ts);
         if (rc)
@@ -232,9 +256,9 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
                        enum thing_model_shape shape, struct reading *r, enum reason *why,
                        char *detail, size_t detail_len)
 {
-    struct walk w = {.r = r, .why = why, .detail = detail, .detail_len = detail_len};
-    cJSON *root = NULL;
-    const char *end = NULL;
+    struct jscan_tok toks[THING_MODEL_TOKS];
+    struct walk w = {
+        .json = payload, .t = toks, .r = r, .why = why, .detail = detail, .detail_len = detail_len};
     int64_t top_ts = 0;
     bool has_top = false;
     int rc;
@@ -244,49 +268,39 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
         rc = FAIL(&w, REASON_MALFORMED, "empty payload");
         goto out;
     }
-    size_t nul = decode_find_nul(payload, len);
-    if (nul < len) {
-        rc = FAIL(&w, REASON_MALFORMED, "invalid json at byte %zu: nul character", nul);
+    size_t ntoks;
+    struct jscan_error err;
+    if (jscan_parse(payload, len, toks, THING_MODEL_TOKS, &ntoks, &err)) {
+        rc = decode_json_refuse(why, detail, detail_len, &err, THING_MODEL_TOKS);
         goto out;
     }
-    root = cJSON_ParseWithLengthOpts(payload, len, &end, 0);
-    if (!root) {
-        size_t at = end && end >= payload && end <= payload + len ? (size_t)(end - payload) : 0;
-        rc = FAIL(&w, REASON_MALFORMED, "invalid json at byte %zu", at);
+    if (toks[0].type != JSCAN_OBJECT) {
+        rc = FAIL(&w, REASON_MALFORMED, "top level must be an object, not %s",
+                  decode_json_type(&toks[0]));
         goto out;
     }
-    for (size_t i = (size_t)(end - payload); i < len; i++) {
-        char b = payload[i];
-        if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-            rc = FAIL(&w, REASON_MALFORMED, "invalid json at byte %zu: data after the object", i);
-            goto out;
-        }
-    }
-    if (!cJSON_IsObject(root)) {
-        rc = FAIL(&w, REASON_MALFORMED, "top level must be an object, not %s", type_name(root));
-        goto out;
-    }
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "time");
+    size_t t = member(&w, 0, "time");
     if (t) {
-        rc = get_time(&w, t, NULL, &top_ts);
+        rc = get_time(&w, &toks[t], NULL, &top_ts);
         if (rc)
             goto out;
         has_top = true;
     }
-    const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "params");
+    size_t params = member(&w, 0, "params");
     if (!params) {
         rc = FAIL(&w, REASON_MALFORMED, "missing 'params'");
         goto out;
     }
-    if (!cJSON_IsObject(params)) {
-        rc = FAIL(&w, REASON_MALFORMED, "'params' must be an object, not %s", type_name(params));
+    if (toks[params].type != JSCAN_OBJECT) {
+        rc = FAIL(&w, REASON_MALFORMED, "'params' must be an object, not %s",
+                  decode_json_type(&toks[params]));
         goto out;
     }
-    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(params, "value");
-    if (shape == THING_EVENT && is_pair(params) && cJSON_IsObject(ev)) {
-        const cJSON *et = cJSON_GetObjectItemCaseSensitive(params, "time");
+    size_t ev = member(&w, params, "value");
+    if (shape == THING_EVENT && is_pair(&w, params) && ev && toks[ev].type == JSCAN_OBJECT) {
+        size_t et = member(&w, params, "time");
         if (et) {
-            rc = get_time(&w, et, "event time", &w.newest);
+            rc = get_time(&w, &toks[et], "event time", &w.newest);
             if (rc)
                 goto out;
             w.has_newest = true;
@@ -310,6 +324,5 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
         r->ts_from_receipt = true;
     }
 out:
-    cJSON_Delete(root);
     return rc;
 }

@@ -190,9 +190,9 @@ static void test_invalid_json(void **state)
 {
     (void)state;
     bad("{\"a\":1,}", REASON_MALFORMED, "invalid json at byte 7");
-    /* The offset is where cJSON gave up, which can be a little past the culprit. */
-    bad("{\"pressure\": 0.3, x}", REASON_MALFORMED, "invalid json at byte 19");
-    bad("{a:1}", REASON_MALFORMED, "invalid json at byte 2");
+    /* The offset is the culprit's (cJSON named the byte after it here). */
+    bad("{\"pressure\": 0.3, x}", REASON_MALFORMED, "invalid json at byte 18");
+    bad("{a:1}", REASON_MALFORMED, "invalid json at byte 1");
     bad("", REASON_MALFORMED, "empty payload");
     bad("   ", REASON_MALFORMED, "invalid json at byte 2");
     bad("{\"a\":1} x", REASON_MALFORMED, "invalid json at byte 8: data after the object");
@@ -416,6 +416,39 @@ static void test_detail_buffer(void **state)
     assert_string_equal(d2, "field '泵房");
 }
 
+/* Since jsonscan replaced cJSON: strict JSON, escapes unescaped exactly once. */
+static void test_strict_json(void **state)
+{
+    (void)state;
+    bad("{\"a\": 01}", REASON_MALFORMED, "invalid json at byte 7");
+    bad("{\"a\": .5}", REASON_MALFORMED, "invalid json at byte 6");
+    bad("{\"a\": 1.}", REASON_MALFORMED, "invalid json at byte 8");
+    bad("{\"a\": +1}", REASON_MALFORMED, "invalid json at byte 6");
+    bad("{\"a\": \"x\ty\"}", REASON_MALFORMED, "invalid json at byte 8");
+    bad("{\"a\":\f1}", REASON_MALFORMED, "invalid json at byte 5");
+    bad("{\"a\": \"\\uzzzz\"}", REASON_MALFORMED, "invalid json at byte 7");
+    bad("{\"a\": \"\\udc00\"}", REASON_MALFORMED, "invalid json at byte 7");
+    bad("{\"a\": 1e999}", REASON_NOT_FINITE, "field 'a': number out of range");
+    bad("{\"a\": -1e999}", REASON_NOT_FINITE, "field 'a': number out of range");
+    ok("{\"a\": -0, \"b\": 1e308, \"c\": 1e-400}");
+    want_float("b", 1e308);
+    want_float("c", 0.0);
+    /* Escaped names and values, "ts" included. */
+    ok("{\"\\u0074s\": 1764380000, \"t\\u00e9\": \"\\ud83d\\ude00 \\\"q\\\"\", \"g\": "
+       "{\"\\u6c34\": 2}}");
+    assert_false(rd.ts_from_receipt);
+    assert_int_equal(rd.ts_ms, INT64_C(1764380000000));
+    want_string("t\xc3\xa9", "\xf0\x9f\x98\x80 \"q\"");
+    want_float("g_\xe6\xb0\xb4", 2.0);
+    ok("{\"ts\": \"\\u0031764380000\", \"a\": 1}");
+    assert_int_equal(rd.ts_ms, INT64_C(1764380000000));
+    /* A byte order mark before the object is skipped, as before. */
+    ok("\xef\xbb\xbf{\"a\": 1}");
+    want_float("a", 1.0);
+    /* Elements of an array are checked even though arrays are refused. */
+    bad("{\"a\": [1, 02]}", REASON_MALFORMED, "invalid json at byte 11");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_arena_full),
         cmocka_unit_test(test_reset_between_decodes),
         cmocka_unit_test(test_detail_buffer),
+        cmocka_unit_test(test_strict_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
