@@ -13,11 +13,13 @@
 #include "alert_engine.h"
 #include "alert_http.h"
 #include "config.h"
+#include "devstate.h"
 #include "httpd.h"
 #include "influx.h"
 #include "ingest.h"
 #include "jsonout.h"
 #include "knowledge.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -45,6 +47,8 @@ struct daemon {
     struct pipeline *pipe;
     struct ingest *in;
     struct httpd *http;
+    struct devstate *devstate;
+    struct live *live;
     struct notify *notify;
     struct report_server *reports;
     struct alert_engine *alerts; /* NULL when alerts.enabled is false */
@@ -261,6 +265,12 @@ static void render_metrics(void *ctx, const struct httpd_request *req, struct ht
     metrics_render(body);
     render_wal(d, &ws, body);
     render_knowledge(d, body);
+    metrics_render_gauge(body, "lifeline_live_streams",
+                         "Live page streams (GET /api/v1/stream) open now",
+                         live_stream_count(d->live));
+    metrics_render_gauge(body, "lifeline_live_version",
+                         "Changes to the live device state since start (readings and reloads)",
+                         (double)devstate_version(d->devstate));
     if (d->notify)
         notify_render_metrics(d->notify, body);
 }
@@ -332,7 +342,19 @@ static struct alert_rules *load_rules(const struct config *c, bool *ok)
 
 static void alert_sink(void *ctx, const struct alert_event *ev)
 {
-    notify_submit(ctx, ev);
+    struct daemon *d = ctx;
+    notify_submit(d->notify, ev);
+    if (d->live) { /* the live page's stream: one line of JSON */
+        struct buf b;
+        buf_init(&b, 64 * 1024);
+        buf_puts(&b, "{");
+        json_append_kv(&b, "transition", alert_transition_name(ev->transition));
+        buf_puts(&b, ",\"alert\":");
+        if (alert_json(&b, &ev->alert) == 0 && buf_puts(&b, "}") == 0)
+            live_note_alert(d->live, ev->alert.device, ev->alert.district, ev->alert.category,
+                            b.data, b.len);
+        buf_free(&b);
+    }
 }
 
 /* Starts the alert engine with a reference of its own to k. */
@@ -350,7 +372,7 @@ static int open_alerts(struct daemon *d, struct knowledge *k)
     struct alert_engine_opts o;
     alert_engine_opts_from_config(c, &o);
     o.store_path = path;
-    d->alerts = alert_engine_new(&o, knowledge_ref(k), ops, alert_sink, d->notify, ingest_now_ms());
+    d->alerts = alert_engine_new(&o, knowledge_ref(k), ops, alert_sink, d, ingest_now_ms());
     if (!d->alerts) {
         knowledge_unref(k);
         alert_rules_free(ops);
@@ -461,6 +483,14 @@ static int open_users(struct daemon *d, struct knowledge *k)
         knowledge_unref(k);
         return -EIO;
     }
+    d->devstate = devstate_new();
+    if (!d->devstate)
+        return -ENOMEM;
+    pipeline_set_devstate(d->pipe, d->devstate);
+    /* before the alert engine, whose transitions it streams */
+    d->live = live_new(c, d->devstate);
+    if (!d->live)
+        return -ENOMEM;
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
@@ -476,6 +506,8 @@ static int open_users(struct daemon *d, struct knowledge *k)
             return -ENOMEM;
         httpd_route(d->http, "GET", "/healthz", health, d);
         httpd_route(d->http, "GET", "/metrics", render_metrics, d);
+        if (live_register(d->live, d->http) != 0)
+            return -ENOSPC;
         if (d->alerts)
             alert_http_register(d->http, d->alerts, c->http.token);
     }
@@ -497,10 +529,12 @@ static void close_parts(struct daemon *d)
     httpd_stop(d->http);
     /* the pipeline has stopped observing; the engine's last events go to notify */
     alert_engine_free(d->alerts);
+    live_free(d->live);     /* after the engine, whose events it takes */
     notify_free(d->notify); /* before ingest: its last publishes need the client */
     report_server_free(d->reports);
     ingest_free(d->in);
     pipeline_free(d->pipe);
+    devstate_free(d->devstate);
     influx_free(d->db);
     wal_close(d->wal);
     quarantine_close(d->q);

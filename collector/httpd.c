@@ -26,7 +26,21 @@ struct httpd {
     struct route routes[HTTPD_MAX_ROUTES];
     size_t nroutes;
     int port;
+    atomic_bool stopping;
 };
+
+/* A streaming response in progress: what the producer made, not yet sent. */
+struct stream {
+    struct httpd *s;
+    httpd_stream_fn fn;
+    void *ctx;
+    void (*free_fn)(void *ctx);
+    struct buf pending;
+    size_t off;
+    bool ending; /* the producer said this is the last of it */
+};
+
+#define STREAM_CHUNK (64 * 1024)
 
 /* Per-connection state while a request body arrives. */
 struct pending {
@@ -44,15 +58,74 @@ const char *httpd_header(const struct httpd_request *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *c, struct httpd_response *res)
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        res->body.len, res->body.data ? res->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    (void)pos;
+    struct stream *st = cls;
+    while (st->off >= st->pending.len) {
+        if (st->ending)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (atomic_load(&st->s->stopping))
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        buf_reset(&st->pending);
+        st->off = 0;
+        int rc = st->fn(st->ctx, &st->pending, &st->s->stopping);
+        if (rc < 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        st->ending = rc > 0;
+    }
+    size_t n = st->pending.len - st->off;
+    if (n > max)
+        n = max;
+    memcpy(out, st->pending.data + st->off, n);
+    st->off += n;
+    return (ssize_t)n;
+}
+
+static void stream_done(void *cls)
+{
+    struct stream *st = cls;
+    if (st->free_fn)
+        st->free_fn(st->ctx);
+    buf_free(&st->pending);
+    free(st);
+}
+
+static struct MHD_Response *make_stream(struct httpd *s, struct httpd_response *res)
+{
+    struct stream *st = calloc(1, sizeof *st);
+    if (!st) {
+        if (res->stream_free)
+            res->stream_free(res->stream_ctx);
+        return NULL;
+    }
+    st->s = s;
+    st->fn = res->stream;
+    st->ctx = res->stream_ctx;
+    st->free_fn = res->stream_free;
+    buf_init(&st->pending, 16u << 20);
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_CHUNK,
+                                                               stream_read, st, stream_done);
+    if (!r)
+        stream_done(st);
+    return r;
+}
+
+static enum MHD_Result send_response(struct httpd *s, struct MHD_Connection *c,
+                                     struct httpd_response *res)
+{
+    struct MHD_Response *r =
+        res->stream ? make_stream(s, res)
+                    : MHD_create_response_from_buffer(res->body.len,
+                                                      res->body.data ? res->body.data : (void *)"",
+                                                      MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", res->content_type);
     MHD_add_response_header(r, "Cache-Control", "no-store");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy", res->csp ? res->csp : HTTPD_DEFAULT_CSP);
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     if (res->extra_header_name && res->extra_header_value)
         MHD_add_response_header(r, res->extra_header_name, res->extra_header_value);
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)res->status, r);
@@ -65,7 +138,7 @@ static enum MHD_Result send_plain(struct MHD_Connection *c, int status, const ch
     struct httpd_response res = {.status = status, .content_type = "text/plain; charset=utf-8"};
     buf_init(&res.body, 4096);
     buf_puts(&res.body, text);
-    enum MHD_Result ret = send_response(c, &res);
+    enum MHD_Result ret = send_response(NULL, c, &res);
     buf_free(&res.body);
     return ret;
 }
@@ -125,7 +198,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct httpd_response res = {.status = 200, .content_type = "application/json"};
     buf_init(&res.body, 16u << 20);
     r->fn(r->ctx, &req, &res);
-    enum MHD_Result ret = send_response(c, &res);
+    enum MHD_Result ret = send_response(s, c, &res);
     buf_free(&res.body);
     return ret;
 }
@@ -222,14 +295,15 @@ int httpd_start(struct httpd *s)
         log_error("httpd", "bad listen address listen=%s", s->listen);
         return -EINVAL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->mhd =
-        MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
-                         MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
+    s->mhd = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)HTTPD_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_END);
     if (!s->mhd) {
         int e = errno;
         log_error("httpd", "cannot listen listen=%s error=\"%s\"", s->listen, strerror(e));
@@ -245,6 +319,7 @@ void httpd_stop(struct httpd *s)
 {
     if (!s)
         return;
+    atomic_store(&s->stopping, true); /* streams end within their producer's wait */
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     free(s);

@@ -5,18 +5,25 @@
  * in '*') and a handler. Modules register their own routes before
  * httpd_start, so this module knows nothing of MQTT, the database, alerts or
  * reports. Request bodies are collected up to HTTPD_MAX_BODY (413 past it).
- * Handlers run on the server's threads: they must be thread safe and must
- * not block for long. Listens where http.listen says (loopback by default).
+ * Each connection has its own thread (so that a live stream may wait for
+ * news without holding up anyone else); handlers must be thread safe and
+ * must not block for long. At most HTTPD_MAX_CONNECTIONS at once. Every
+ * response carries a Content-Security-Policy (HTTPD_DEFAULT_CSP unless the
+ * handler names another), nosniff and no-store. Listens where http.listen
+ * says (loopback by default).
  */
 #ifndef LIFELINE_HTTPD_H
 #define LIFELINE_HTTPD_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "buf.h"
 
 #define HTTPD_MAX_BODY (64 * 1024)
 #define HTTPD_MAX_ROUTES 32
+#define HTTPD_MAX_CONNECTIONS 64
 
 struct httpd_request {
     const char *method; /* "GET", "POST", ... */
@@ -27,12 +34,34 @@ struct httpd_request {
     void *conn; /* opaque, for httpd_query/httpd_header */
 };
 
+/*
+ * A streaming response's producer (Server-Sent Events). Called on the
+ * connection's own thread whenever the client has taken everything produced
+ * so far: appends the next bytes to `out` and returns 0 to go on, 1 to end
+ * the stream after `out`, or a negative errno to drop the connection. It
+ * may block, but for at most about a second at a time, and must return
+ * soon once *stopping is true (the server is shutting down).
+ */
+typedef int (*httpd_stream_fn)(void *ctx, struct buf *out, const atomic_bool *stopping);
+
+/* Sent with every response unless the handler sets `csp`. */
+#define HTTPD_DEFAULT_CSP "default-src 'self'; script-src 'self'; style-src 'self'"
+
 struct httpd_response {
-    int status;               /* default 200 */
-    const char *content_type; /* static string; default "application/json" */
-    struct buf body;          /* the handler appends here (capped at 16 MiB) */
+    int status;                    /* default 200 */
+    const char *content_type;      /* static string; default "application/json" */
+    struct buf body;               /* the handler appends here (capped at 16 MiB) */
     const char *extra_header_name; /* optional, static */
     const char *extra_header_value;
+    const char *csp; /* optional, static: replaces HTTPD_DEFAULT_CSP */
+    /*
+     * Optional: a stream instead of `body` (which is then ignored). The
+     * server owns stream_ctx from then on and calls stream_free(stream_ctx)
+     * when the connection ends (also when it could not be started).
+     */
+    httpd_stream_fn stream;
+    void *stream_ctx;
+    void (*stream_free)(void *ctx);
 };
 
 /* Fills res (status, content type, body). */

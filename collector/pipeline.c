@@ -10,6 +10,7 @@
 
 #include "alert_engine.h"
 #include "buf.h"
+#include "devstate.h"
 #include "dispatch.h"
 #include "influx.h"
 #include "knowledge.h"
@@ -40,6 +41,7 @@ struct pipeline {
     struct knowledge *k;                 /* in use by the pipeline thread */
     _Atomic(struct knowledge *) pending; /* handed over by pipeline_set_knowledge */
     struct unknown_devices *unknown;
+    struct devstate *devstate;   /* borrowed; NULL: none */
     struct alert_engine *alerts; /* borrowed; NULL: none */
     struct reading r;
     struct field scratch[READING_MAX_FIELDS + 2]; /* the fields of one point */
@@ -129,10 +131,19 @@ static void adopt(struct pipeline *p)
     knowledge_unref(p->k);
     p->k = k;
     unknown_devices_forget_registered(p->unknown, k->registry);
+    if (p->devstate)
+        devstate_sync_registry(p->devstate, k->registry, k->profiles);
     uint64_t g = atomic_fetch_add(&p->generation, 1) + 1;
     log_info("pipeline", "reloaded generation=%llu assets=%zu categories=%zu",
              (unsigned long long)g, k->registry ? registry_count(k->registry) : 0,
              profile_set_count(k->profiles));
+}
+
+void pipeline_set_devstate(struct pipeline *p, struct devstate *ds)
+{
+    p->devstate = ds;
+    if (ds)
+        devstate_sync_registry(ds, p->k->registry, p->k->profiles);
 }
 
 void pipeline_stats(struct pipeline *p, struct pipeline_stats *out)
@@ -357,6 +368,20 @@ static int process(struct pipeline *p, const struct wal_record *rec)
     if (rc == 0) {
         metrics_add(C_READINGS_ACCEPTED, 1);
         validate_remember(p->validator, &res, now);
+        if (p->devstate) {
+            struct devstate_obs o = {.asset = a,
+                                     .device = who.device,
+                                     .device_len = who.device_len,
+                                     .category = pt.meas,
+                                     .category_len = pt.meas_len,
+                                     .district = dis,
+                                     .district_len = dis ? dis_len : 0,
+                                     .profile = subj.profile,
+                                     .reading = &p->r,
+                                     .recv_ms = rec->recv_ms,
+                                     .whole = res.nbad == 0};
+            devstate_note(p->devstate, &o);
+        }
         if (p->alerts) {
             struct alert_subject as = {who.device, who.device_len,   pt.meas, pt.meas_len,
                                        dis,        dis ? dis_len : 0};

@@ -31,6 +31,7 @@ struct quarantine;
 struct pipeline;
 struct knowledge;
 struct unknown_devices;
+struct devstate;
 
 /*
  * NULL (reason logged) on error. Borrows cfg, wal, db and q for its
@@ -47,6 +48,14 @@ struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct 
  * is dropped when replaced.
  */
 void pipeline_set_knowledge(struct pipeline *p, struct knowledge *k);
+
+/*
+ * Gives the pipeline the live device state to feed (borrowed; must outlive
+ * the pipeline) and fills it from the current registry; the pipeline thread
+ * refills it on every reload and notes every stored reading. Before
+ * pipeline_start only.
+ */
+void pipeline_set_devstate(struct pipeline *p, struct devstate *ds);
 
 struct pipeline_stats {
     uint64_t generation;         /* 1 at start, +1 for each reload adopted */

@@ -1,0 +1,256 @@
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "category.h"
+#include "devstate.h"
+#include "live_history.h"
+#include "profile.h"
+#include "reading.h"
+#include "registry.h"
+
+#define NOW 1800000000000LL
+
+static struct registry *load_registry(const char *text)
+{
+    char path[] = "/tmp/test_devstate_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    int n = 0;
+    struct registry *r = registry_load(path, category_known, NULL, &n);
+    unlink(path);
+    assert_non_null(r);
+    return r;
+}
+
+static const char *REG =
+    "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,report_interval_s\n"
+    "A1,一号泵房,water_supply,顾官屯镇,37.39,116.27,upgraded,2026-01-29,ws-1,60\n"
+    "A2,<script>alert(1)</script>,manhole_cover,许营镇,,,upgraded,2026-01-29,mc-1,\n";
+
+static void note(struct devstate *ds, const struct registry *reg, const struct profile_set *ps,
+                 const char *device, const char *category, double pressure, int64_t recv_ms)
+{
+    struct reading r;
+    assert_int_equal(reading_init(&r, 4096), 0);
+    r.ts_ms = recv_ms - 5;
+    struct field *f = reading_add_field(&r);
+    f->key = "pressure_out";
+    f->key_len = strlen(f->key);
+    f->type = FIELD_FLOAT;
+    f->v.f = pressure;
+    f = reading_add_field(&r);
+    f->key = "status";
+    f->key_len = 6;
+    f->type = FIELD_STRING;
+    f->v.s.ptr = reading_strdup(&r, "正常\"运行\"", strlen("正常\"运行\""));
+    f->v.s.len = strlen(f->v.s.ptr);
+    const struct asset *a = registry_find_device(reg, device, strlen(device));
+    struct devstate_obs o = {.asset = a,
+                             .device = device,
+                             .device_len = strlen(device),
+                             .category = category,
+                             .category_len = strlen(category),
+                             .district = "topic-district",
+                             .district_len = 14,
+                             .profile = profile_set_find(ps, category, strlen(category)),
+                             .reading = &r,
+                             .recv_ms = recv_ms,
+                             .whole = true};
+    devstate_note(ds, &o);
+    reading_free(&r);
+}
+
+static void test_registry_reading_and_render(void **state)
+{
+    (void)state;
+    int n = 0;
+    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
+    struct registry *reg = load_registry(REG);
+    struct devstate *ds = devstate_new();
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    /* empty: a list with nothing in it (a bug passed NULL to qsort here) */
+    assert_int_equal(devstate_render_list(ds, NULL, NOW, &b), 0);
+    assert_string_equal(b.data,
+                        "{\"now_ms\":1800000000000,\"version\":0,\"count\":0,\"devices\":[]}\n");
+    buf_reset(&b);
+    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    uint64_t v0 = devstate_version(ds);
+    assert_int_equal(v0, 2);
+    assert_int_equal(devstate_render_one(ds, "A2", NOW, &b), 0);
+    assert_string_equal(
+        b.data,
+        "{\"id\":\"A2\",\"asset\":\"A2\",\"device\":\"mc-1\",\"name\":\"<script>alert(1)</"
+        "script>\","
+        "\"category\":\"manhole_cover\",\"district\":\"许营镇\",\"status\":\"upgraded\","
+        "\"lat\":null,\"lon\":null,\"registered\":true,\"state\":\"never\",\"interval_s\":43200,"
+        "\"last_seen_ms\":0,\"last_ts_ms\":0,\"readings\":0,\"whole\":true,\"values\":{}}");
+
+    note(ds, reg, ps, "ws-1", "water_supply", 0.31, NOW);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 1000, &b), 0);
+    assert_string_equal(
+        b.data,
+        "{\"id\":\"A1\",\"asset\":\"A1\",\"device\":\"ws-1\",\"name\":\"一号泵房\",\"category\":"
+        "\"water_supply\",\"district\":\"顾官屯镇\",\"status\":\"upgraded\",\"lat\":37.39,\"lon\":"
+        "116.27,"
+        "\"registered\":true,\"state\":\"online\",\"interval_s\":60,\"last_seen_ms\":1800000000000,"
+        "\"last_ts_ms\":1799999999995,\"readings\":1,\"whole\":true,\"values\":{\"pressure_out\":"
+        "{\"value\":0.31,\"unit\":\"MPa\",\"type\":\"float\",\"ts_ms\":1799999999995},\"status\":"
+        "{\"value\":\"正常\\\"运行\\\"\",\"unit\":\"\",\"type\":\"string\",\"ts_ms\":1799999999995}"
+        "}}");
+    /* 3 intervals of 60 s later it is offline */
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 181000, &b), 0);
+    assert_non_null(strstr(b.data, "\"state\":\"offline\""));
+    assert_int_equal(devstate_render_one(ds, "nope", NOW, &b), -ENOENT);
+
+    /* an unregistered device is keyed by its device id */
+    note(ds, reg, ps, "dr-9", "drainage", 1.0, NOW);
+    buf_reset(&b);
+    struct devstate_filter f = {.has_state = true, .state = DEVSTATE_ONLINE};
+    assert_int_equal(devstate_render_list(ds, &f, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":2,"));
+    assert_non_null(strstr(b.data, "\"id\":\"dr-9\",\"asset\":\"\",\"device\":\"dr-9\""));
+    assert_non_null(strstr(b.data, "\"district\":\"topic-district\""));
+    struct devstate_filter q = {.q = "泵房"};
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, &q, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":1,"));
+    struct devstate_filter d = {.district = "许营镇"};
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, &d, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":1,\"devices\":[{\"id\":\"A2\""));
+
+    /* a reload that registers dr-9 and drops A2 (never heard): both entries go */
+    registry_free(reg);
+    reg = load_registry(
+        "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,report_interval_s\n"
+        "A1,一号泵房,water_supply,顾官屯镇,37.39,116.27,upgraded,2026-01-29,ws-1,60\n"
+        "A9,积水点,drainage,九州街道,,,upgraded,2026-01-29,dr-9,\n");
+    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, NULL, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":2,"));
+    assert_int_equal(devstate_render_one(ds, "A2", NOW, &b), -ENOENT);
+    assert_int_equal(devstate_render_one(ds, "dr-9", NOW, &b), -ENOENT);
+    /* the heard asset kept its values across the reload */
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"readings\":1,"));
+
+    buf_free(&b);
+    devstate_free(ds);
+    registry_free(reg);
+    profile_set_free(ps);
+}
+
+static void test_changes_coalesce_and_overflow(void **state)
+{
+    (void)state;
+    int n = 0;
+    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
+    struct registry *reg = load_registry(REG);
+    struct devstate *ds = devstate_new();
+    devstate_sync_registry(ds, reg, ps);
+    uint64_t since = devstate_version(ds);
+    for (int i = 0; i < 50; i++)
+        note(ds, reg, ps, "ws-1", "water_supply", 0.2 + i / 100.0, NOW + i);
+    note(ds, reg, ps, "mc-1", "manhole_cover", 0.1, NOW + 100);
+
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    uint64_t upto = 0;
+    /* 51 readings, 2 devices: 2 events, oldest change first */
+    assert_int_equal(devstate_render_changes(ds, since, NULL, 10, NOW, &b, &upto), 0);
+    assert_int_equal(upto, since + 51);
+    const char *first = strstr(b.data, "\"id\":\"A1\"");
+    const char *second = strstr(b.data, "\"id\":\"A2\"");
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_true(first < second);
+    assert_non_null(strstr(b.data, "\"value\":0.69,"));
+    int events = 0;
+    for (const char *p = b.data; (p = strstr(p, "event: reading\n")); p++)
+        events++;
+    assert_int_equal(events, 2);
+
+    /* filtered: only the manhole cover */
+    buf_reset(&b);
+    struct devstate_filter f = {.category = "manhole_cover"};
+    assert_int_equal(devstate_render_changes(ds, since, &f, 10, NOW, &b, &upto), 0);
+    assert_null(strstr(b.data, "\"id\":\"A1\""));
+    assert_non_null(strstr(b.data, "\"id\":\"A2\""));
+
+    /* nothing new: nothing sent */
+    buf_reset(&b);
+    assert_int_equal(devstate_render_changes(ds, upto, NULL, 10, NOW, &b, &upto), 0);
+    assert_int_equal(b.len, 0);
+
+    /* more changed devices than the reader may take: it must start over */
+    assert_int_equal(devstate_render_changes(ds, since, NULL, 1, NOW, &b, &upto), -EOVERFLOW);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(upto, devstate_version(ds));
+
+    buf_free(&b);
+    devstate_free(ds);
+    registry_free(reg);
+    profile_set_free(ps);
+}
+
+static void test_history(void **state)
+{
+    (void)state;
+    struct buf q;
+    buf_init(&q, 4096);
+    assert_int_equal(live_history_query(&q, "water_supply", "A'1", "ws-1", 24), 0);
+    assert_string_equal(q.data, "SELECT mean(*) FROM \"water_supply\" WHERE \"asset\" = 'A\\'1' "
+                                "AND time > now() - 24h GROUP BY time(600s) fill(none)");
+    buf_reset(&q);
+    assert_int_equal(live_history_query(&q, "drai\"nage", "", "d\\1", 1), 0);
+    assert_string_equal(q.data, "SELECT mean(*) FROM \"drai\\\"nage\" WHERE \"device\" = 'd\\\\1' "
+                                "AND time > now() - 1h GROUP BY time(60s) fill(none)");
+    buf_free(&q);
+
+    const char *answer =
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"water_supply\",\"columns\":"
+        "[\"time\",\"mean_flow\",\"mean_pressure_out\"],\"values\":[[1000,null,0.3],[2000,5,0.25]]}"
+        "]}]}";
+    struct buf out;
+    buf_init(&out, 1 << 16);
+    char err[128];
+    assert_int_equal(live_history_json(answer, strlen(answer), 24, &out, err, sizeof err), 0);
+    assert_string_equal(out.data,
+                        "{\"hours\":24,\"interval_s\":600,\"series\":[{\"field\":\"flow\","
+                        "\"points\":[[2000,5]]},{\"field\":\"pressure_out\",\"points\":"
+                        "[[1000,0.3],[2000,0.25]]}]}\n");
+    buf_reset(&out);
+    const char *empty = "{\"results\":[{\"statement_id\":0}]}";
+    assert_int_equal(live_history_json(empty, strlen(empty), 24, &out, err, sizeof err), 0);
+    assert_string_equal(out.data, "{\"hours\":24,\"interval_s\":600,\"series\":[]}\n");
+    const char *bad = "{\"results\":[{\"statement_id\":0,\"error\":\"database not found: x\"}]}";
+    assert_int_equal(live_history_json(bad, strlen(bad), 24, &out, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "database not found: x");
+    buf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registry_reading_and_render),
+        cmocka_unit_test(test_changes_coalesce_and_overflow),
+        cmocka_unit_test(test_history),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
