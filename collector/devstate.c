@@ -28,26 +28,38 @@ struct value {
     int64_t ts_ms;
 };
 
+/* An entry's strings, packed NUL-terminated into one block (id first). */
+enum text_field { T_ID, T_ASSET, T_DEVICE, T_NAME, T_CATEGORY, T_DISTRICT, T_COUNT };
+
+/* Each string is cut (at a character) to fit these, terminator included,
+ * so the JSON and devstate_ident stay as they were with fixed arrays. */
+static const size_t TEXT_CAP[T_COUNT] = {128, 64, 128, 256, 32, 96};
+
+/* One per device: 100,000 registered assets are listed whether they report
+ * or not, so the struct stays small and the text takes what it needs. */
 struct entry {
     struct entry *next; /* hash chain */
     uint64_t version;   /* of the last change */
-    char id[128];
-    char asset[64];
-    char device[128];
-    char name[256];
-    char category[32];
-    char district[96];
-    char status[16]; /* the registry's: legacy, planned, upgraded, retired; "" unregistered */
+    char *text;         /* the T_COUNT strings, one allocation */
+    const char *status; /* static: the registry's status name, "" unregistered */
     double lat, lon;
-    int32_t interval_s;
-    bool registered;
-    bool seen_in_sync; /* devstate_sync_registry's mark */
     int64_t last_seen_ms, last_ts_ms;
     uint64_t readings;
+    struct value *values;  /* NULL until the device reports a field */
+    uint16_t off[T_COUNT]; /* of each string in text; off[T_ID] is 0 */
+    uint8_t nvalues, capvalues;
+    bool registered;
+    bool seen_in_sync; /* devstate_sync_registry's mark */
     bool whole;
-    size_t nvalues, capvalues;
-    struct value *values;
+    int32_t interval_s;
 };
+
+_Static_assert(DEVSTATE_MAX_VALUES <= UINT8_MAX, "nvalues is a uint8_t");
+
+static const char *txt(const struct entry *e, enum text_field k)
+{
+    return e->text + e->off[k];
+}
 
 struct shard {
     pthread_mutex_t mu;
@@ -70,16 +82,24 @@ static uint32_t hash(const char *s, size_t n)
     return h;
 }
 
-/* Copies src[0..n) into dst, cut at a character boundary to fit. */
-static void copy_text(char *dst, size_t cap, const char *src, size_t n)
+/* The length of src[0..n) cut at a character boundary to fit cap with its
+ * terminator; 0 for a NULL src. */
+static size_t cut_len(const char *src, size_t n, size_t cap)
 {
     if (!src)
-        n = 0;
+        return 0;
     if (n >= cap) {
         n = cap - 1;
         while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
             n--;
     }
+    return n;
+}
+
+/* Copies src[0..n) into dst, cut at a character boundary to fit. */
+static void copy_text(char *dst, size_t cap, const char *src, size_t n)
+{
+    n = cut_len(src, n, cap);
     if (n)
         memcpy(dst, src, n);
     dst[n] = '\0';
@@ -88,6 +108,58 @@ static void copy_text(char *dst, size_t cap, const char *src, size_t n)
 static void copy_cstr(char *dst, size_t cap, const char *src)
 {
     copy_text(dst, cap, src, src ? strlen(src) : 0);
+}
+
+/* An entry's strings before packing; NULL members are "". */
+struct text_src {
+    const char *s[T_COUNT];
+    size_t len[T_COUNT];
+};
+
+static void src_set(struct text_src *t, enum text_field k, const char *s, size_t n)
+{
+    t->s[k] = s;
+    t->len[k] = s ? n : 0;
+}
+
+static void src_set_cstr(struct text_src *t, enum text_field k, const char *s)
+{
+    src_set(t, k, s, s ? strlen(s) : 0);
+}
+
+/*
+ * Packs t into e->text (replacing the old block) unless e already holds
+ * exactly these strings: a registry reload touching nothing allocates
+ * nothing. 0 or -ENOMEM (e unchanged).
+ */
+static int entry_set_text(struct entry *e, const struct text_src *t)
+{
+    size_t len[T_COUNT], total = 0;
+    bool same = e->text != NULL;
+    for (size_t k = 0; k < T_COUNT; k++) {
+        len[k] = cut_len(t->s[k], t->len[k], TEXT_CAP[k]);
+        total += len[k] + 1;
+        if (same) {
+            const char *cur = txt(e, (enum text_field)k);
+            same = strlen(cur) == len[k] && (len[k] == 0 || memcmp(cur, t->s[k], len[k]) == 0);
+        }
+    }
+    if (same)
+        return 0;
+    char *text = malloc(total);
+    if (!text)
+        return -ENOMEM;
+    size_t at = 0;
+    for (size_t k = 0; k < T_COUNT; k++) {
+        e->off[k] = (uint16_t)at;
+        if (len[k])
+            memcpy(text + at, t->s[k], len[k]);
+        text[at + len[k]] = '\0';
+        at += len[k] + 1;
+    }
+    free(e->text);
+    e->text = text;
+    return 0;
 }
 
 struct devstate *devstate_new(void)
@@ -104,6 +176,7 @@ static void entry_free(struct entry *e)
 {
     if (e) {
         free(e->values);
+        free(e->text);
         free(e);
     }
 }
@@ -126,10 +199,17 @@ void devstate_free(struct devstate *ds)
     free(ds);
 }
 
+/* An id is kept cut to TEXT_CAP[T_ID]: hashing and comparing the cut one
+ * finds an over-long id again instead of adding an entry per reading. */
+static size_t key_len(const char *id, size_t n)
+{
+    return cut_len(id, n, TEXT_CAP[T_ID]);
+}
+
 /* The shard and bucket slot of id[0..n). */
 static struct shard *locate(struct devstate *ds, const char *id, size_t n, struct entry ***slot)
 {
-    uint32_t h = hash(id, n);
+    uint32_t h = hash(id, key_len(id, n));
     struct shard *s = &ds->shards[h % NSHARDS];
     *slot = &s->buckets[(h / NSHARDS) % NBUCKETS];
     return s;
@@ -138,18 +218,25 @@ static struct shard *locate(struct devstate *ds, const char *id, size_t n, struc
 /* The entry with id[0..n) in the chain at *slot, or NULL. Shard locked. */
 static struct entry *chain_find(struct entry **slot, const char *id, size_t n)
 {
+    n = key_len(id, n);
     for (struct entry *e = *slot; e; e = e->next)
-        if (strlen(e->id) == n && memcmp(e->id, id, n) == 0)
+        if (strlen(e->text) == n && memcmp(e->text, id, n) == 0)
             return e;
     return NULL;
 }
 
-static struct entry *chain_add(struct entry **slot, const char *id, size_t n)
+/* A new entry with the strings t (id among them) at the head of the chain
+ * at *slot, or NULL on out of memory. Shard locked. */
+static struct entry *chain_add(struct entry **slot, const struct text_src *t)
 {
     struct entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    copy_text(e->id, sizeof e->id, id, n);
+    if (entry_set_text(e, t) != 0) {
+        free(e);
+        return NULL;
+    }
+    e->status = "";
     e->lat = NAN;
     e->lon = NAN;
     e->whole = true;
@@ -168,14 +255,20 @@ static int32_t interval_of(const struct asset *a, const struct profile *p)
     return DEFAULT_INTERVAL_S;
 }
 
+static void asset_text(struct text_src *t, const struct asset *a)
+{
+    src_set_cstr(t, T_ID, a->asset_id);
+    src_set_cstr(t, T_ASSET, a->asset_id);
+    src_set_cstr(t, T_DEVICE, a->device_id);
+    src_set_cstr(t, T_NAME, a->name);
+    src_set_cstr(t, T_CATEGORY, a->category);
+    src_set_cstr(t, T_DISTRICT, a->district);
+}
+
+/* The registry's fields other than the text, which asset_text gives. */
 static void fill_from_asset(struct entry *e, const struct asset *a, const struct profile *p)
 {
-    copy_cstr(e->asset, sizeof e->asset, a->asset_id);
-    copy_cstr(e->device, sizeof e->device, a->device_id);
-    copy_cstr(e->name, sizeof e->name, a->name);
-    copy_cstr(e->category, sizeof e->category, a->category);
-    copy_cstr(e->district, sizeof e->district, a->district);
-    copy_cstr(e->status, sizeof e->status, asset_status_name(a->status));
+    e->status = asset_status_name(a->status);
     e->lat = a->lat;
     e->lon = a->lon;
     e->interval_s = interval_of(a, p);
@@ -202,9 +295,13 @@ int devstate_sync_registry(struct devstate *ds, const struct registry *reg,
         size_t idlen = strlen(a->asset_id);
         struct shard *s = locate(ds, a->asset_id, idlen, &slot);
         pthread_mutex_lock(&s->mu);
+        struct text_src t;
+        asset_text(&t, a);
         struct entry *e = chain_find(slot, a->asset_id, idlen);
         if (!e)
-            e = chain_add(slot, a->asset_id, idlen);
+            e = chain_add(slot, &t);
+        else if (entry_set_text(e, &t) != 0)
+            e = NULL; /* keeps its old text; a later reload retries */
         if (e) {
             fill_from_asset(e, a, p);
             e->seen_in_sync = true;
@@ -229,8 +326,8 @@ int devstate_sync_registry(struct devstate *ds, const struct registry *reg,
                         e->registered = false;
                         e->version = atomic_fetch_add(&ds->version, 1) + 1;
                     }
-                } else if (!e->registered && !e->asset[0] &&
-                           registry_find_device(reg, e->device, strlen(e->device))) {
+                } else if (!e->registered && !txt(e, T_ASSET)[0] &&
+                           registry_find_device(reg, txt(e, T_DEVICE), strlen(txt(e, T_DEVICE)))) {
                     drop = true;
                     atomic_fetch_sub(&ds->unregistered, 1);
                 }
@@ -256,12 +353,14 @@ static struct value *value_slot(struct entry *e, const char *key, size_t klen)
     if (e->nvalues >= DEVSTATE_MAX_VALUES || klen >= sizeof e->values[0].key)
         return NULL;
     if (e->nvalues == e->capvalues) {
-        size_t cap = e->capvalues ? e->capvalues * 2 : 8;
+        size_t cap = e->capvalues ? (size_t)e->capvalues * 2 : 8;
+        if (cap > DEVSTATE_MAX_VALUES)
+            cap = DEVSTATE_MAX_VALUES;
         struct value *v = realloc(e->values, cap * sizeof *v);
         if (!v)
             return NULL;
         e->values = v;
-        e->capvalues = cap;
+        e->capvalues = (uint8_t)cap;
     }
     struct value *v = &e->values[e->nvalues++];
     memset(v, 0, sizeof *v);
@@ -311,17 +410,25 @@ void devstate_note(struct devstate *ds, const struct devstate_obs *o)
         atomic_fetch_add(&ds->unregistered, 1);
     }
     if (!e) {
-        e = chain_add(slot, id, idlen);
-        if (!e)
-            goto out;
+        struct text_src t = {0};
         if (o->asset) {
-            fill_from_asset(e, o->asset, o->profile);
+            asset_text(&t, o->asset);
         } else {
-            copy_text(e->device, sizeof e->device, o->device, o->device_len);
-            copy_text(e->category, sizeof e->category, o->category, o->category_len);
-            copy_text(e->district, sizeof e->district, o->district, o->district_len);
-            e->interval_s = interval_of(NULL, o->profile);
+            src_set(&t, T_ID, id, idlen);
+            src_set(&t, T_DEVICE, o->device, o->device_len);
+            src_set(&t, T_CATEGORY, o->category, o->category_len);
+            src_set(&t, T_DISTRICT, o->district, o->district_len);
         }
+        e = chain_add(slot, &t);
+        if (!e) {
+            if (!o->asset)
+                atomic_fetch_sub(&ds->unregistered, 1);
+            goto out;
+        }
+        if (o->asset)
+            fill_from_asset(e, o->asset, o->profile);
+        else
+            e->interval_s = interval_of(NULL, o->profile);
     }
     const struct reading *r = o->reading;
     e->last_seen_ms = o->recv_ms;
@@ -381,16 +488,17 @@ static bool matches(const struct entry *e, const struct devstate_filter *f, int6
 {
     if (!f)
         return true;
-    if (!empty(f->district) && strcmp(f->district, e->district) != 0)
+    if (!empty(f->district) && strcmp(f->district, txt(e, T_DISTRICT)) != 0)
         return false;
-    if (!empty(f->category) && strcmp(f->category, e->category) != 0)
+    if (!empty(f->category) && strcmp(f->category, txt(e, T_CATEGORY)) != 0)
         return false;
-    if (!empty(f->device) && strcmp(f->device, e->id) != 0 && strcmp(f->device, e->device) != 0)
+    if (!empty(f->device) && strcmp(f->device, txt(e, T_ID)) != 0 &&
+        strcmp(f->device, txt(e, T_DEVICE)) != 0)
         return false;
     if (f->has_state && state_of(e, now_ms) != f->state)
         return false;
-    if (!empty(f->q) && !strcasestr(e->id, f->q) && !strcasestr(e->name, f->q) &&
-        !strcasestr(e->device, f->q) && !strcasestr(e->district, f->q))
+    if (!empty(f->q) && !strcasestr(txt(e, T_ID), f->q) && !strcasestr(txt(e, T_NAME), f->q) &&
+        !strcasestr(txt(e, T_DEVICE), f->q) && !strcasestr(txt(e, T_DISTRICT), f->q))
         return false;
     return true;
 }
@@ -451,12 +559,12 @@ static int render_value(struct buf *b, const struct value *v)
 static int render_entry(struct buf *b, const struct entry *e, int64_t now_ms)
 {
     int rc = buf_putc(b, '{');
-    rc = rc ? rc : json_append_kv(b, "id", e->id);
-    rc = rc ? rc : put_kv(b, "asset", e->asset);
-    rc = rc ? rc : put_kv(b, "device", e->device);
-    rc = rc ? rc : put_kv(b, "name", e->name);
-    rc = rc ? rc : put_kv(b, "category", e->category);
-    rc = rc ? rc : put_kv(b, "district", e->district);
+    rc = rc ? rc : json_append_kv(b, "id", txt(e, T_ID));
+    rc = rc ? rc : put_kv(b, "asset", txt(e, T_ASSET));
+    rc = rc ? rc : put_kv(b, "device", txt(e, T_DEVICE));
+    rc = rc ? rc : put_kv(b, "name", txt(e, T_NAME));
+    rc = rc ? rc : put_kv(b, "category", txt(e, T_CATEGORY));
+    rc = rc ? rc : put_kv(b, "district", txt(e, T_DISTRICT));
     rc = rc ? rc : put_kv(b, "status", e->status);
     rc = rc ? rc : buf_puts(b, ",\"lat\":");
     rc = rc ? rc : put_num(b, e->lat);
@@ -530,7 +638,7 @@ static int gather(struct devstate *ds, const struct devstate_filter *f, uint64_t
                     break;
                 struct item *it = &g->items[g->n];
                 it->version = e->version;
-                it->id = strdup(e->id);
+                it->id = strdup(txt(e, T_ID));
                 it->json = malloc(tmp.len + 1);
                 if (!it->id || !it->json) {
                     free(it->id);
@@ -634,9 +742,9 @@ int devstate_ident(struct devstate *ds, const char *id, struct devstate_ident *o
     pthread_mutex_lock(&s->mu);
     const struct entry *e = chain_find(slot, id, n);
     if (e) {
-        copy_cstr(out->asset, sizeof out->asset, e->asset);
-        copy_cstr(out->device, sizeof out->device, e->device);
-        copy_cstr(out->category, sizeof out->category, e->category);
+        copy_cstr(out->asset, sizeof out->asset, txt(e, T_ASSET));
+        copy_cstr(out->device, sizeof out->device, txt(e, T_DEVICE));
+        copy_cstr(out->category, sizeof out->category, txt(e, T_CATEGORY));
     }
     pthread_mutex_unlock(&s->mu);
     return e ? 0 : -ENOENT;

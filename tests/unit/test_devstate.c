@@ -209,6 +209,92 @@ static void test_changes_coalesce_and_overflow(void **state)
     profile_set_free(ps);
 }
 
+/* Registry fields live in one packed block per entry: a reload that changes
+ * them rebuilds it (values and counts stay), one that changes nothing keeps
+ * it, and long strings are cut at a character as the fixed arrays did. */
+static void test_reload_rebuilds_text(void **state)
+{
+    (void)state;
+    int n = 0;
+    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
+    struct registry *reg = load_registry(REG);
+    struct devstate *ds = devstate_new();
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    note(ds, reg, ps, "ws-1", "water_supply", 0.31, NOW);
+    /* the same registry again: same JSON */
+    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_non_null(strstr(b.data, "{\"id\":\"A1\",\"asset\":\"A1\",\"device\":\"ws-1\",\"name\":"
+                                   "\"一号泵房\",\"category\":\"water_supply\",\"district\":"
+                                   "\"顾官屯镇\",\"status\":\"upgraded\","));
+
+    /* renamed, moved, new sensor, retired, and a 300-byte name (100 × 3) */
+    char name[301] = "";
+    for (int i = 0; i < 100; i++)
+        memcpy(name + i * 3, "泵", 3);
+    name[300] = '\0';
+    char csv[1024];
+    snprintf(csv, sizeof csv,
+             "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,"
+             "report_interval_s\n"
+             "A1,%s,water_supply,九州街道,37.5,116.5,retired,,ws-2,120\n",
+             name);
+    registry_free(reg);
+    reg = load_registry(csv);
+    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    char want[1024];
+    /* cut to 255 bytes at most: 85 whole characters */
+    snprintf(want, sizeof want,
+             "{\"id\":\"A1\",\"asset\":\"A1\",\"device\":\"ws-2\",\"name\":\"%.255s\",\"category\":"
+             "\"water_supply\",\"district\":\"九州街道\",\"status\":\"retired\",\"lat\":37.5,"
+             "\"lon\":116.5,\"registered\":true,\"state\":\"online\",\"interval_s\":120,"
+             "\"last_seen_ms\":1800000000000,\"last_ts_ms\":1799999999995,\"readings\":1,",
+             name);
+    assert_memory_equal(b.data, want, strlen(want));
+    struct devstate_ident id;
+    assert_int_equal(devstate_ident(ds, "A1", &id), 0);
+    assert_string_equal(id.asset, "A1");
+    assert_string_equal(id.device, "ws-2");
+    assert_string_equal(id.category, "water_supply");
+    struct devstate_filter f = {.q = "ws-2"};
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, &f, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":1,"));
+
+    /* an unregistered device with a 200-byte id: cut to 127 */
+    char dev[201];
+    memset(dev, 'x', 200);
+    dev[200] = '\0';
+    note(ds, reg, ps, dev, "drainage", 1.0, NOW);
+    note(ds, reg, ps, dev, "drainage", 2.0, NOW); /* the same entry, not a second one */
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, NULL, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":2,"));
+    assert_non_null(strstr(b.data, "\"readings\":2,"));
+    buf_reset(&b);
+    char cut[128];
+    memset(cut, 'x', 127);
+    cut[127] = '\0';
+    assert_int_equal(devstate_render_one(ds, cut, NOW, &b), 0);
+    snprintf(want, sizeof want,
+             "{\"id\":\"%s\",\"asset\":\"\",\"device\":\"%s\",\"name\":\"\",\"category\":"
+             "\"drainage\",\"district\":\"topic-district\",\"status\":\"\",\"lat\":null,",
+             cut, cut);
+    assert_memory_equal(b.data, want, strlen(want));
+    assert_int_equal(devstate_ident(ds, cut, &id), 0);
+    assert_string_equal(id.asset, "");
+    assert_int_equal(strlen(id.device), 127);
+
+    buf_free(&b);
+    devstate_free(ds);
+    registry_free(reg);
+    profile_set_free(ps);
+}
+
 static void test_history(void **state)
 {
     (void)state;
@@ -250,6 +336,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry_reading_and_render),
         cmocka_unit_test(test_changes_coalesce_and_overflow),
+        cmocka_unit_test(test_reload_rebuilds_text),
         cmocka_unit_test(test_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
