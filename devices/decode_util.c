@@ -134,3 +134,31 @@ int decode_json_refuse(enum reason *why, char *detail, size_t detail_len,
                            err->pos);
     }
 }
+
+struct field *decode_add_field(struct reading *r, const char *key, size_t klen,
+                               const char *flattened, enum reason *why, char *detail,
+                               size_t detail_len)
+{
+    for (size_t i = 0; i < r->nfields; i++) {
+        if (r->fields[i].key_len == klen && memcmp(r->fields[i].key, key, klen) == 0) {
+            decode_fail(why, detail, detail_len, REASON_MALFORMED,
+                        "field '%s': duplicate key (%s are flattened with '_')", key, flattened);
+            return NULL;
+        }
+    }
+    struct field *f = reading_add_field(r);
+    if (!f) {
+        decode_fail(why, detail, detail_len, REASON_TOO_LARGE, "field '%s': more than %d fields",
+                    key, READING_MAX_FIELDS);
+        return NULL;
+    }
+    f->key = reading_strdup(r, key, klen);
+    if (!f->key) {
+        r->nfields--;
+        decode_fail(why, detail, detail_len, REASON_TOO_LARGE,
+                    "field '%s': reading is full (%zu bytes of names and text)", key, r->arena_cap);
+        return NULL;
+    }
+    f->key_len = klen;
+    return f;
+}

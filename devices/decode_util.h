@@ -88,4 +88,15 @@ char *decode_json_strdup(struct reading *r, const char *json, const struct jscan
 int decode_json_refuse(enum reason *why, char *detail, size_t detail_len,
                        const struct jscan_error *err, size_t max_toks);
 
+/*
+ * Appends a field named key[0..klen) (NUL-terminated at klen) to r and
+ * returns it, its value still to be set; or NULL after decode_fail() when the
+ * key is already there ("duplicate key (<flattened> are flattened with '_')",
+ * <flattened> naming what the decoder flattens: "nested objects", "structs"),
+ * READING_MAX_FIELDS are in use, or the arena is full.
+ */
+struct field *decode_add_field(struct reading *r, const char *key, size_t klen,
+                               const char *flattened, enum reason *why, char *detail,
+                               size_t detail_len);
+
 #endif

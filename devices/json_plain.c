@@ -77,33 +77,10 @@ static int set_ts(struct walk *w, const struct jscan_tok *j)
     return 0;
 }
 
-/* Appends w->key[0..klen) as a new field and returns it, or NULL after fail(). */
+/* Appends w->key[0..klen) as a new field and returns it, or NULL after a refusal. */
 static struct field *add_field(struct walk *w, size_t klen)
 {
-    struct reading *r = w->r;
-    for (size_t i = 0; i < r->nfields; i++) {
-        if (r->fields[i].key_len == klen && memcmp(r->fields[i].key, w->key, klen) == 0) {
-            fail(w, REASON_MALFORMED,
-                 "field '%s': duplicate key (nested objects are flattened "
-                 "with '_')",
-                 w->key);
-            return NULL;
-        }
-    }
-    struct field *f = reading_add_field(r);
-    if (!f) {
-        fail(w, REASON_TOO_LARGE, "field '%s': more than %d fields", w->key, READING_MAX_FIELDS);
-        return NULL;
-    }
-    f->key = reading_strdup(r, w->key, klen);
-    if (!f->key) {
-        r->nfields--;
-        fail(w, REASON_TOO_LARGE, "field '%s': reading is full (%zu bytes of names and text)",
-             w->key, r->arena_cap);
-        return NULL;
-    }
-    f->key_len = klen;
-    return f;
+    return decode_add_field(w->r, w->key, klen, "nested objects", w->why, w->detail, w->detail_len);
 }
 
 /* Checks a member name and appends it to the key prefix[0..plen); the new key

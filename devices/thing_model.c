@@ -63,31 +63,13 @@ static int get_time(struct walk *w, const struct jscan_tok *j, const char *key, 
     return 0;
 }
 
-/* Appends w->key[0..klen) as a new field and returns it, or NULL after FAIL(). */
+/* Appends w->key[0..klen) as a new field and returns it, or NULL after a refusal. */
 static struct field *add_field(struct walk *w, size_t klen, int64_t ts_ms)
 {
-    struct reading *r = w->r;
-    for (size_t i = 0; i < r->nfields; i++) {
-        if (r->fields[i].key_len == klen && memcmp(r->fields[i].key, w->key, klen) == 0) {
-            FAIL(w, REASON_MALFORMED, "field '%s': duplicate key (structs are flattened with '_')",
-                 w->key);
-            return NULL;
-        }
-    }
-    struct field *f = reading_add_field(r);
-    if (!f) {
-        FAIL(w, REASON_TOO_LARGE, "field '%s': more than %d fields", w->key, READING_MAX_FIELDS);
-        return NULL;
-    }
-    f->key = reading_strdup(r, w->key, klen);
-    if (!f->key) {
-        r->nfields--;
-        FAIL(w, REASON_TOO_LARGE, "field '%s': reading is full (%zu bytes of names and text)",
-             w->key, r->arena_cap);
-        return NULL;
-    }
-    f->key_len = klen;
-    f->ts_ms = ts_ms;
+    struct field *f =
+        decode_add_field(w->r, w->key, klen, "structs", w->why, w->detail, w->detail_len);
+    if (f)
+        f->ts_ms = ts_ms;
     return f;
 }
 
