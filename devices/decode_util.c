@@ -162,3 +162,18 @@ struct field *decode_add_field(struct reading *r, const char *key, size_t klen,
     f->key_len = klen;
     return f;
 }
+
+int decode_json_object(const char *payload, size_t len, struct jscan_tok *toks, size_t cap,
+                       enum reason *why, char *detail, size_t detail_len)
+{
+    if (len == 0)
+        return decode_fail(why, detail, detail_len, REASON_MALFORMED, "empty payload");
+    size_t ntoks;
+    struct jscan_error err;
+    if (jscan_parse(payload, len, toks, cap, &ntoks, &err))
+        return decode_json_refuse(why, detail, detail_len, &err, cap);
+    if (toks[0].type != JSCAN_OBJECT)
+        return decode_fail(why, detail, detail_len, REASON_MALFORMED,
+                           "top level must be an object, not %s", decode_json_type(&toks[0]));
+    return 0;
+}

@@ -89,6 +89,14 @@ int decode_json_refuse(enum reason *why, char *detail, size_t detail_len,
                        const struct jscan_error *err, size_t max_toks);
 
 /*
+ * Parses payload[0..len) into toks[0..cap) and checks that it is one JSON
+ * object: 0, or -EINVAL after a refusal ("empty payload", the parse error,
+ * "top level must be an object, not ...").
+ */
+int decode_json_object(const char *payload, size_t len, struct jscan_tok *toks, size_t cap,
+                       enum reason *why, char *detail, size_t detail_len);
+
+/*
  * Appends a field named key[0..klen) (NUL-terminated at klen) to r and
  * returns it, its value still to be set; or NULL after decode_fail() when the
  * key is already there ("duplicate key (<flattened> are flattened with '_')",

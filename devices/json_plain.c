@@ -202,21 +202,9 @@ int json_plain_decode(const char *payload, size_t len, int64_t recv_ms, struct r
     int rc;
 
     reading_reset(r);
-    if (len == 0) {
-        rc = fail(&w, REASON_MALFORMED, "empty payload");
+    rc = decode_json_object(payload, len, toks, JSON_PLAIN_TOKS, why, detail, detail_len);
+    if (rc)
         goto out;
-    }
-    size_t ntoks;
-    struct jscan_error err;
-    if (jscan_parse(payload, len, toks, JSON_PLAIN_TOKS, &ntoks, &err)) {
-        rc = decode_json_refuse(why, detail, detail_len, &err, JSON_PLAIN_TOKS);
-        goto out;
-    }
-    if (toks[0].type != JSCAN_OBJECT) {
-        rc = fail(&w, REASON_MALFORMED, "top level must be an object, not %s",
-                  decode_json_type(&toks[0]));
-        goto out;
-    }
     rc = walk_object(&w, 0, 0, 1);
     if (rc)
         goto out;

@@ -246,21 +246,9 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
     int rc;
 
     reading_reset(r);
-    if (len == 0) {
-        rc = FAIL(&w, REASON_MALFORMED, "empty payload");
+    rc = decode_json_object(payload, len, toks, THING_MODEL_TOKS, why, detail, detail_len);
+    if (rc)
         goto out;
-    }
-    size_t ntoks;
-    struct jscan_error err;
-    if (jscan_parse(payload, len, toks, THING_MODEL_TOKS, &ntoks, &err)) {
-        rc = decode_json_refuse(why, detail, detail_len, &err, THING_MODEL_TOKS);
-        goto out;
-    }
-    if (toks[0].type != JSCAN_OBJECT) {
-        rc = FAIL(&w, REASON_MALFORMED, "top level must be an object, not %s",
-                  decode_json_type(&toks[0]));
-        goto out;
-    }
     size_t t = member(&w, 0, "time");
     if (t) {
         rc = get_time(&w, &toks[t], NULL, &top_ts);
