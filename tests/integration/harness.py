@@ -25,6 +25,7 @@ Run one file by hand from a build directory:
 LIFELINE_KEEP_TMP=1 keeps (and prints) every test's directory, passed or not.
 """
 
+import atexit
 import base64
 import copy
 import json
@@ -58,30 +59,104 @@ STOP_TIMEOUT = 10.0
 # ---------------------------------------------------------------- utilities
 
 _port_rng = random.Random(os.getpid() ^ time.time_ns())
+# Ports handed out by this process, and the directory where every test
+# process on this machine claims the ports it hands out (one file per port,
+# made with O_EXCL, holding the owner's pid). Two tests run side by side
+# (ctest -j2) would otherwise both find a port free before either binds it.
+_ports_mine = set()
+PORT_CLAIMS = os.path.join(tempfile.gettempdir(), "lifeline-test-ports")
+
+
+def _claim(port):
+    """True if this process now owns the claim on port (made now, taken over
+    from a process that no longer exists, or already ours)."""
+    if port in _ports_mine:
+        return False
+    os.makedirs(PORT_CLAIMS, exist_ok=True)
+    path = os.path.join(PORT_CLAIMS, str(port))
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                with open(path) as f:
+                    owner = int(f.read().strip() or "0")
+            except (OSError, ValueError):
+                owner = 0
+            if owner > 0:
+                try:
+                    os.kill(owner, 0)
+                    return False  # a live test process holds it
+                except ProcessLookupError:
+                    pass
+                except PermissionError:
+                    return False
+            elif time.time() - _mtime(path) < 5.0:
+                return False  # being written right now
+            try:
+                os.unlink(path)  # its owner is gone
+            except FileNotFoundError:
+                pass
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write("%d\n" % os.getpid())
+        _ports_mine.add(port)
+        return True
+    return False
+
+
+def _mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+@atexit.register
+def _release_ports():
+    for port in _ports_mine:
+        try:
+            os.unlink(os.path.join(PORT_CLAIMS, str(port)))
+        except OSError:
+            pass
 
 
 def free_port():
-    """A loopback TCP port nobody listens on right now.
+    """A loopback TCP port nobody listens on right now, claimed for this
+    process so that no other test process is handed it.
 
     Chosen below the kernel's ephemeral range (32768 and up by default), so
     that no outgoing connection of a client (curl, Paho, mosquitto_pub) can
     take it between this check and the service binding it, which a port from
-    bind(0) is exposed to."""
-    for _ in range(200):
+    bind(0) is exposed to. A program outside the tests can still take it in
+    that window: Service.start() then starts the service again on new ports
+    (ADDRESS_IN_USE)."""
+    for _ in range(400):
         port = _port_rng.randrange(20000, 32000)
+        if port in _ports_mine:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+        if _claim(port):
             return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    raise AssertionError("no free loopback port found in 20000-32000")
+
+
+# What mosquitto, influxd, victoria-metrics and lifeline (libmicrohttpd) log
+# when a port they must listen on is taken, in lower case.
+ADDRESS_IN_USE = ("address already in use", "failed to bind to port")
 
 
 def now_ms():
     return time.time_ns() // 1_000_000
+
+
+class GiveUp(AssertionError):
+    """Raised by a wait_until predicate that knows the wait is hopeless
+    (a process exited): wait_until passes it on at once."""
 
 
 def wait_until(predicate, timeout, what, interval=0.05):
@@ -96,6 +171,8 @@ def wait_until(predicate, timeout, what, interval=0.05):
             if value:
                 return value
             last = repr(value)
+        except GiveUp:
+            raise
         except Exception as e:  # a service still starting refuses connections
             last = "%s: %s" % (type(e).__name__, e)
         if time.monotonic() >= deadline:
@@ -260,6 +337,8 @@ class Service:
         self.proc = None
         self.env = None
         self.returncode = None
+        self.started = False
+        self.start_offset = 0
 
     def command(self):
         raise NotImplementedError
@@ -268,9 +347,49 @@ class Service:
         raise NotImplementedError
 
     def start(self, timeout=START_TIMEOUT):
+        """Starts the process and waits until ready(). When it exits because
+        one of its ports was taken in the meantime (ADDRESS_IN_USE in its
+        log), a first start moves it to new ports (new_ports()) and a restart,
+        which must keep its ports, tries the same ones again."""
         assert not self.alive(), "%s already running" % self.name
+        for attempt in range(1, 6):
+            since = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
+            try:
+                self._start_once(timeout)
+                self.started = True
+                return self
+            except AssertionError:
+                if self.alive() or attempt == 5 or not self._address_in_use(since):
+                    raise
+            sys.stderr.write("harness: %s could not bind a port (attempt %d); %s\n"
+                             % (self.name, attempt,
+                                "trying again" if self.started else "moving it to new ports"))
+            if self.started:
+                time.sleep(0.5)
+            else:
+                self.new_ports()
+        raise AssertionError("unreachable")
+
+    def new_ports(self):
+        """Picks new ports for a service that has never run (subclasses)."""
+        raise NotImplementedError
+
+    def _address_in_use(self, since):
+        with open(self.log_path, "rb") as f:
+            f.seek(since)
+            text = f.read().decode("utf-8", "replace").lower()
+        return any(m in text for m in ADDRESS_IN_USE)
+
+    def log_since_start(self):
+        """What the process logged since it was last started."""
+        with open(self.log_path, "rb") as f:
+            f.seek(self.start_offset)
+            return f.read().decode("utf-8", "replace")
+
+    def _start_once(self, timeout):
         cmd = self.command()
         log = open(self.log_path, "ab")
+        self.start_offset = log.tell()
         log.write(("---- %s start %s\n" % (self.name, " ".join(cmd))).encode())
         log.flush()
         try:
@@ -283,12 +402,17 @@ class Service:
 
         def up():
             if self.proc.poll() is not None:
-                raise AssertionError("%s exited with %s during start-up; log:\n%s"
+                raise GiveUp("%s exited with %s during start-up; log:\n%s"
                                      % (self.name, self.proc.returncode, tail(self.log_path)))
             return self.ready()
 
-        wait_until(up, timeout, "%s to be ready" % self.name)
-        return self
+        try:
+            wait_until(up, timeout, "%s to be ready" % self.name)
+        except AssertionError:
+            if self.proc is not None and self.proc.poll() is not None:
+                self.returncode = self.proc.returncode
+                self.proc = None
+            raise
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -404,6 +528,15 @@ class Mosquitto(Service):
     def command(self):
         return ["mosquitto", "-c", self.conf]
 
+    def new_ports(self):
+        old = "listener %d 127.0.0.1\n" % self.port
+        self.port = free_port()
+        with open(self.conf) as f:
+            text = f.read()
+        assert old in text
+        with open(self.conf, "w") as f:
+            f.write(text.replace(old, "listener %d 127.0.0.1\n" % self.port))
+
     def passwd_tool(self, options, user, password):
         r = subprocess.run(["mosquitto_passwd", "-b"] + options + [self.passwd, user, password],
                            stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
@@ -421,7 +554,9 @@ class Mosquitto(Service):
             self.proc.send_signal(signal.SIGHUP)
 
     def ready(self):
-        return port_open(self.port)
+        # the port alone could be a program that took it before this broker
+        # found it taken and exited
+        return " running\n" in self.log_since_start() and port_open(self.port)
 
     def count_in_log(self, text):
         return self.log_text().count(text)
@@ -446,10 +581,13 @@ class Influx(Service):
 
     def __init__(self, tmp, name="influxd"):
         super().__init__(tmp, name)
+        self.conf = os.path.join(self.dir, "influxdb.conf")
+        self.new_ports()
+
+    def new_ports(self):
         self.port = free_port()
         self.rpc_port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        self.conf = os.path.join(self.dir, "influxdb.conf")
         d = self.dir
         with open(self.conf, "w") as f:
             f.write("""reporting-enabled = false
@@ -557,6 +695,9 @@ class Victoria(Service):
 
     def __init__(self, tmp, name="victoria"):
         super().__init__(tmp, name)
+        self.new_ports()
+
+    def new_ports(self):
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
 
@@ -626,6 +767,12 @@ class Lifeline(Service):
         self.conf = os.path.join(self.dir, "lifeline.json")
         self.write_config()
         self.env = dict(os.environ)
+
+    def new_ports(self):
+        self.http_port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.http_port
+        self.config["http"]["listen"] = "127.0.0.1:%d" % self.http_port
+        self.write_config()
 
     def write_config(self):
         with open(self.conf, "w", encoding="utf-8") as f:

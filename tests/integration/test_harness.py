@@ -3,6 +3,8 @@ what the area tests assume (publish reaches a subscriber, a persistent broker
 keeps a queued QoS 1 message across a restart, InfluxDB and VictoriaMetrics
 store and return line protocol exactly)."""
 
+import threading
+
 import harness
 
 
@@ -84,6 +86,66 @@ class TestHarness(harness.TestCase):
         self.assertEqual(labels, {"device": "d1", "district": "许营镇"})
         self.assertEqual((values, stamps), ([1.25], [t]))
         print("victoria series:", series)
+
+    def test_ports_claimed_across_processes(self):
+        mine = {harness.free_port() for _ in range(20)}
+        self.assertEqual(len(mine), 20)
+        for port in mine:
+            with open(harness.os.path.join(harness.PORT_CLAIMS, str(port))) as f:
+                self.assertEqual(int(f.read()), harness.os.getpid())
+        # another test process is never handed a port this one holds
+        code = ("import sys; sys.path.insert(0, %r); import harness; "
+                "print(' '.join(str(harness.free_port()) for _ in range(3000)))"
+                % harness.os.path.dirname(harness.__file__))
+        r = harness.subprocess.run([harness.sys.executable, "-c", code], capture_output=True,
+                                   timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        theirs = {int(p) for p in r.stdout.split()}
+        self.assertEqual(len(theirs), 3000)
+        self.assertEqual(mine & theirs, set())
+        # and that process released its claims when it exited
+        left = [p for p in theirs
+                if harness.os.path.exists(harness.os.path.join(harness.PORT_CLAIMS, str(p)))]
+        self.assertEqual(left, [])
+
+    def test_port_taken_before_start_moves_service(self):
+        # A program outside the tests takes the port between free_port() and
+        # the service binding it: the first start moves to new ports.
+        taken = harness.socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        self.addCleanup(taken.close)
+        port = taken.getsockname()[1]
+        picks = iter([port])
+        real = harness.free_port
+        harness.free_port = lambda: next(picks, None) or real()
+        try:
+            broker = harness.Mosquitto(self.tmp)
+            influx = harness.Influx(self.tmp)
+        finally:
+            harness.free_port = real
+        self.assertEqual(broker.port, port)
+        self.assertNotEqual(influx.port, port)
+        broker.start()
+        self.addCleanup(broker.kill)
+        self.assertNotEqual(broker.port, port)
+        self.assertIn("Address already in use", broker.log_text())
+        harness.publish(broker.port, "t", "x")
+        # a restart keeps its port and tries it again until it is free
+        self.assertEqual(broker.stop(), 0)
+        blocker = harness.socket.socket()
+        blocker.setsockopt(harness.socket.SOL_SOCKET, harness.socket.SO_REUSEADDR, 1)
+        blocker.bind(("127.0.0.1", broker.port))
+        blocker.listen(1)
+        release = threading.Timer(1.2, blocker.close)
+        release.start()
+        self.addCleanup(release.cancel)
+        moved = broker.port
+        refused = broker.log_text().count("Address already in use")
+        broker.start()
+        self.assertEqual(broker.port, moved)
+        self.assertGreater(broker.log_text().count("Address already in use"), refused)
+        harness.publish(broker.port, "t", "y")
 
     def test_prometheus_parser(self):
         m = harness.parse_prometheus(
