@@ -91,6 +91,22 @@ struct alert_rules *alert_rules_build(const struct profile_set *ps, const struct
 /* Frees; accepts NULL. */
 void alert_rules_free(struct alert_rules *r);
 
+/*
+ * Checks the operator rules (from alert_rules_parse/_load) against the
+ * category profiles: every category of a rule's scope must have a profile;
+ * a field that is only an alias (readings carry canonical names), or whose
+ * profile type cannot match the threshold's, is an error, since the rule
+ * could never fire; a field no profile in scope has is an error when
+ * extras_accepted is false (validate.unknown_fields reject: no reading can
+ * carry it), else a warning (it may be a vendor extra). Each problem is one
+ * line "SOURCE: rules[i].KEY: problem; fix: ..." appended to errors or
+ * warnings (either may be NULL), with the nearest field name suggested.
+ * Returns the number of errors.
+ */
+int alert_rules_check(const struct alert_rules *rules, const struct profile_set *ps,
+                      bool extras_accepted, const char *source, struct buf *errors,
+                      struct buf *warnings);
+
 /* What the rule is matched against. Strings may be NULL or "". */
 struct alert_target {
     const char *category;

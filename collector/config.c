@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "config_table.h"
+#include "strdist.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -37,33 +38,6 @@ static bool is_section(const char *path)
     return false;
 }
 
-/* Optimal string alignment distance, case-insensitive; SIZE_MAX for long strings. */
-static size_t distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    size_t d[MAX_KEY + 1][MAX_KEY + 1];
-    if (la > MAX_KEY || lb > MAX_KEY)
-        return SIZE_MAX;
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < best)
-                best = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
 /*
  * Fills `out` with the known key or section nearest to the unknown `path`
  * (whose last component is `name`): a close spelling, or the same name in
@@ -72,7 +46,7 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb)
 static bool nearest(const char *path, const char *name, char out[MAX_KEY + 1])
 {
     size_t best = SIZE_MAX, lp = strlen(path), ln = strlen(name);
-    size_t limit = ln <= 4 ? 1 : 2;
+    size_t limit = str_distance_limit(ln);
     out[0] = '\0';
     for (size_t i = 0; i < config_table_len; i++) {
         /* the key and each of its sections ("mqtt", "mqtt.tls") are candidates */
@@ -81,7 +55,7 @@ static bool nearest(const char *path, const char *name, char out[MAX_KEY + 1])
         for (size_t n = 1; n <= kl && n <= MAX_KEY; n++) {
             if (n < kl && k[n] != '.')
                 continue;
-            size_t d = distance(path, lp, k, n);
+            size_t d = str_distance(path, lp, k, n);
             if (d < best) {
                 best = d;
                 memcpy(out, k, n);

@@ -316,27 +316,44 @@ static struct knowledge *load_knowledge(const struct config *c)
     return k;
 }
 
-/* Loads alerts.rules_file (NULL and *ok when unset); logs every problem. */
-static struct alert_rules *load_rules(const struct config *c, bool *ok)
+static void log_lines(enum log_level level, const struct buf *b)
+{
+    const char *line = b->data;
+    while (line && *line) {
+        size_t len = strcspn(line, "\n");
+        log_msg(level, "daemon", "%.*s", (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+}
+
+/*
+ * Loads alerts.rules_file (NULL and *ok when unset) and checks it against
+ * k's profiles; logs every problem and warning.
+ */
+static struct alert_rules *load_rules(const struct config *c, const struct knowledge *k, bool *ok)
 {
     *ok = true;
     if (!c->alerts.rules_file)
         return NULL;
-    struct buf errors;
+    struct buf errors, warnings;
     buf_init(&errors, 1 << 20);
+    buf_init(&warnings, 1 << 20);
     int n = 0;
     struct alert_rules *r = alert_rules_load(c->alerts.rules_file, &errors, &n);
-    if (!r) {
-        const char *line = errors.data;
-        while (line && *line) {
-            size_t len = strcspn(line, "\n");
-            log_error("daemon", "%.*s", (int)len, line);
-            line += len + (line[len] == '\n');
-        }
+    if (r)
+        n +=
+            alert_rules_check(r, k->profiles, c->validate.unknown_fields != VALIDATE_UNKNOWN_REJECT,
+                              c->alerts.rules_file, &errors, &warnings);
+    log_lines(LOG_WARN, &warnings);
+    if (n) {
+        log_lines(LOG_ERROR, &errors);
         log_error("daemon", "alert rules unusable errors=%d", n);
+        alert_rules_free(r);
+        r = NULL;
         *ok = false;
     }
     buf_free(&errors);
+    buf_free(&warnings);
     return r;
 }
 
@@ -364,7 +381,7 @@ static int open_alerts(struct daemon *d, struct knowledge *k)
     if (!c->alerts.enabled)
         return 0;
     bool ok;
-    struct alert_rules *ops = load_rules(c, &ok);
+    struct alert_rules *ops = load_rules(c, k, &ok);
     if (!ok)
         return -EINVAL;
     char path[PATH_MAX];
@@ -394,7 +411,7 @@ static void reload(struct daemon *d)
      * it adopts this one, so the registry is in memory twice only until they all have. */
     if (d->alerts) {
         bool ok;
-        struct alert_rules *ops = load_rules(d->cfg, &ok);
+        struct alert_rules *ops = load_rules(d->cfg, k, &ok);
         if (!ok) {
             knowledge_unref(k);
             atomic_fetch_add(&d->reload_failures, 1);

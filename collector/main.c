@@ -84,13 +84,22 @@ static int cmd_check(int argc, char **argv)
     if (nerr == 0)
         k = knowledge_load(cfg, &out, &nerr);
     size_t nrules = 0;
+    struct buf warnings;
+    buf_init(&warnings, 1 << 20);
     if (cfg && cfg->alerts.rules_file) {
         int nr = 0;
         struct alert_rules *rules = alert_rules_load(cfg->alerts.rules_file, &out, &nr);
         nrules = rules ? rules->n : 0;
+        if (rules && k)
+            nr += alert_rules_check(rules, k->profiles,
+                                    cfg->validate.unknown_fields != VALIDATE_UNKNOWN_REJECT,
+                                    cfg->alerts.rules_file, &out, &warnings);
         alert_rules_free(rules);
         nerr += nr;
     }
+    if (warnings.len)
+        fprintf(stderr, "%.*s", (int)warnings.len, warnings.data);
+    buf_free(&warnings);
     if (nerr == 0) {
         buf_reset(&out);
         config_summary(cfg, &out);

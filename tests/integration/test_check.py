@@ -57,6 +57,39 @@ class TestCheck(harness.TestCase):
             self.assertGreater(len(hits[0].split("; fix: ", 1)[1].strip()), 0, hits[0])
         self.assertFalse([line for line in lines if line.startswith("ok:")], lines)
 
+    def test_rule_fields_checked_against_profiles(self):
+        rules = os.path.join(self.tmp, "rules.json")
+        with open(rules, "w") as f:
+            json.dump({"rules": [
+                {"name": "low", "field": "presure_out", "comparison": "<", "threshold": 0.2,
+                 "category": "water_supply"},
+                {"name": "alias", "field": "pressureOut", "comparison": "<", "threshold": 0.2},
+            ]}, f)
+        cfg = self.good_config()
+        cfg["alerts"] = {"rules_file": rules}
+        # vendor extras accepted (the default): the misspelling is a warning, the alias an error
+        rc, lines = self.check(self.write("extras.json", cfg))
+        self.assertEqual(rc, 1, lines)
+        self.assertIn("%s: rules[0].field: 'presure_out' is not a field of the profiles of its "
+                      "categories: the rule fires only on readings that carry it as a vendor "
+                      "extra; did you mean 'pressure_out'?" % rules, lines)
+        self.assertIn("%s: rules[1].field: 'pressureOut' is an alias: readings carry the "
+                      "canonical name; fix: write \"pressure_out\"" % rules, lines)
+        # extras refused: the misspelling is an error too
+        cfg["validate"] = {"unknown_fields": "reject"}
+        rc, lines = self.check(self.write("reject.json", cfg))
+        self.assertEqual(rc, 1, lines)
+        self.assertIn("2 errors in %s and its registry or profiles"
+                      % os.path.join(self.tmp, "reject.json"), lines)
+        # fixed: ok, and the daemon's check says nothing more
+        with open(rules, "w") as f:
+            json.dump({"rules": [{"name": "low", "field": "pressure_out", "comparison": "<",
+                                  "threshold": 0.2, "category": "water_supply"}]}, f)
+        rc, lines = self.check(self.write("fixed.json", cfg))
+        self.assertEqual(rc, 0, lines)
+        self.assertEqual(len(lines), 1, lines)
+        self.assertTrue(lines[0].startswith("ok:") and "1 alert rule" in lines[0], lines)
+
     def test_missing_file(self):
         path = os.path.join(self.tmp, "absent.json")
         rc, lines = self.check(path)
