@@ -127,3 +127,49 @@ int alert_engine_ack(struct alert_engine *e, uint64_t id, const char *by, int64_
     pthread_mutex_unlock(&e->mu);
     return rc;
 }
+
+int alert_engine_render_metrics(struct alert_engine *e, struct buf *out)
+{
+    uint64_t count[2][4] = {{0}}, unacked[4] = {0}, tr[ALERT_FLAPPING + 1];
+    pthread_mutex_lock(&e->mu);
+    for (size_t i = 0; i < e->nslots; i++) {
+        const struct alert *a = &e->slots[i]->a;
+        if ((unsigned)a->severity > SEV_WARNING || a->state == ALERT_RESOLVED ||
+            !alert_fsm_visible(e->slots[i]))
+            continue;
+        count[a->state == ALERT_FIRING][a->severity]++;
+        if (a->state == ALERT_FIRING && !a->acknowledged)
+            unacked[a->severity]++;
+    }
+    memcpy(tr, e->transitions, sizeof tr);
+    pthread_mutex_unlock(&e->mu);
+    int rc = buf_puts(out, "# HELP lifeline_alerts Alerts pending or firing now\n"
+                           "# TYPE lifeline_alerts gauge\n");
+    for (int st = 0; st < 2; st++)
+        for (int sev = 0; sev < 4; sev++)
+            rc = rc ? rc
+                    : buf_printf(out, "lifeline_alerts{state=\"%s\",severity=\"%s\"} %llu\n",
+                                 st ? "firing" : "pending",
+                                 alert_severity_name((enum alert_severity)sev),
+                                 (unsigned long long)count[st][sev]);
+    rc = rc ? rc
+            : buf_puts(out, "# HELP lifeline_alerts_unacknowledged Firing alerts no operator "
+                            "has acknowledged\n"
+                            "# TYPE lifeline_alerts_unacknowledged gauge\n");
+    for (int sev = 0; sev < 4; sev++)
+        rc = rc ? rc
+                : buf_printf(out, "lifeline_alerts_unacknowledged{severity=\"%s\"} %llu\n",
+                             alert_severity_name((enum alert_severity)sev),
+                             (unsigned long long)unacked[sev]);
+    rc = rc ? rc
+            : buf_puts(out, "# HELP lifeline_alert_transitions_total Alert transitions since "
+                            "start (fired, updated, reminder, acknowledged, resolved, "
+                            "flapping)\n"
+                            "# TYPE lifeline_alert_transitions_total counter\n");
+    for (int t = 0; t <= ALERT_FLAPPING; t++)
+        rc = rc ? rc
+                : buf_printf(out, "lifeline_alert_transitions_total{transition=\"%s\"} %llu\n",
+                             alert_transition_name((enum alert_transition)t),
+                             (unsigned long long)tr[t]);
+    return rc;
+}

@@ -34,6 +34,8 @@ void engine_emit(void *ctx, enum alert_transition t, const struct alert_slot *s)
 {
     struct alert_engine *e = ctx;
     struct alert_event ev = {.transition = t, .alert = s->a};
+    if ((unsigned)t <= ALERT_FLAPPING)
+        e->transitions[t]++;
     log_info("alerts", "%s id=%llu rule=%s device=%s severity=%s state=%s",
              alert_transition_name(t), (unsigned long long)s->a.id, s->a.rule, s->a.device,
              alert_severity_name(s->a.severity), alert_state_name(s->a.state));

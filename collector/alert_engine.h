@@ -120,6 +120,13 @@ struct alert_filter {
  * error, or -EINVAL for an unknown state or severity name.
  */
 int alert_engine_list_json(struct alert_engine *e, const struct alert_filter *f, struct buf *out);
+/*
+ * Appends the engine's Prometheus metrics to out: lifeline_alerts{state,
+ * severity} (pending and firing alerts now), lifeline_alerts_unacknowledged
+ * {severity} (firing, not acknowledged) and lifeline_alert_transitions_total
+ * {transition} (since start). 0 or a buf error.
+ */
+int alert_engine_render_metrics(struct alert_engine *e, struct buf *out);
 /* Copies the alert of (device, rule) into *out; false when there is none (or it is hidden). */
 bool alert_engine_get(struct alert_engine *e, const char *device, const char *rule,
                       struct alert *out);

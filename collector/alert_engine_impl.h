@@ -54,6 +54,7 @@ struct alert_engine {
     struct alert_slot **slots;
     size_t nslots, capslots;
     uint64_t next_id;
+    uint64_t transitions[ALERT_FLAPPING + 1]; /* emitted, by enum alert_transition */
 
     struct pending_ack *acks;
     size_t nacks, capacks;

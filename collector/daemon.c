@@ -271,6 +271,8 @@ static void render_metrics(void *ctx, const struct httpd_request *req, struct ht
     metrics_render_gauge(body, "lifeline_live_version",
                          "Changes to the live device state since start (readings and reloads)",
                          (double)devstate_version(d->devstate));
+    if (d->alerts)
+        alert_engine_render_metrics(d->alerts, body);
     if (d->notify)
         notify_render_metrics(d->notify, body);
 }

@@ -49,6 +49,29 @@ class TestAlertsRules(harness.TestCase):
         r = au.wait_alert(ll, rule="rule:outlet_low", state="resolved")
         self.assertEqual(r["id"], f["id"])
         self.assertEqual(ll.log_text().count("alerts: fired id=%d " % f["id"]), 1)
+        m = ll.metrics()
+        self.assertGreaterEqual(m['lifeline_alert_transitions_total{transition="fired"}'], 1)
+        self.assertGreaterEqual(m['lifeline_alert_transitions_total{transition="resolved"}'], 1)
+        harness.wait_until(lambda: self.metrics_agree(ll), 10, "/metrics to agree with the list")
+
+    def metrics_agree(self, ll):
+        """lifeline_alerts and lifeline_alerts_unacknowledged say what
+        /api/v1/alerts lists (read before and after: equal only when stable)."""
+        before = au.alerts(ll)
+        m = ll.metrics()
+        if au.alerts(ll) != before:
+            return False
+        for state in ("pending", "firing"):
+            for sev in ("critical", "major", "minor", "warning"):
+                want = sum(1 for a in before if a["state"] == state and a["severity"] == sev)
+                got = m['lifeline_alerts{severity="%s",state="%s"}' % (sev, state)]
+                self.assertEqual(got, want, (state, sev, before))
+                if state == "firing":
+                    want = sum(1 for a in before if a["state"] == state and a["severity"] == sev
+                               and not a["acknowledged"])
+                    self.assertEqual(m['lifeline_alerts_unacknowledged{severity="%s"}' % sev],
+                                     want, (sev, before))
+        return True
 
     def test_hj212_flag_d_and_ack(self):
         token = self.tmp + "/token"
@@ -77,6 +100,9 @@ class TestAlertsRules(harness.TestCase):
         self.assertEqual((status, json.loads(resp)), (200, {"ok": True, "id": a["id"]}))
         acked = au.alerts(ll, device=MN)[0]
         self.assertEqual((acked["acknowledged"], acked["acked_by"]), (True, "张工"))
+        self.assertEqual(ll.metric("lifeline_alert_transitions_total", transition="acknowledged"),
+                         1)
+        harness.wait_until(lambda: self.metrics_agree(ll), 10, "/metrics to agree with the list")
         self.assertIn('acknowledged over http id=%d by="张工"' % a["id"], ll.log_text())
         status, _, _ = harness.http("GET", ll.url + "/api/v1/alerts?state=burning")
         self.assertEqual(status, 400)
