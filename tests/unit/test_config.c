@@ -222,7 +222,7 @@ static void test_unknown_keys(void **state)
                 "lifeline.json: gzip: unknown key; fix: did you mean 'influx.gzip'?\n"
                 "lifeline.json: mqqt: unknown key; fix: did you mean 'mqtt'?\n"
                 "lifeline.json: color: unknown key; fix: remove it; the top-level keys are "
-                "data_dir, log, mqtt, influx, http, registry, profiles, validate, report, wal, alerts, notify\n"
+                "data_dir, log, mqtt, influx, http, hj212, registry, profiles, validate, report, wal, alerts, notify\n"
                 "lifeline.json: influx.batch_size: unknown key; fix: remove it; the keys in "
                 "'influx' are url, api, database, retention_policy, username, password_file, "
                 "password_env, org, bucket, token_file, token_env, batch_lines, batch_bytes, "
