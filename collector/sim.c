@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "timestamp.h"
 #include "numparse.h"
 #include "sim_impl.h"
 #include "sim_payload.h"
@@ -462,6 +463,10 @@ int sim_main(int argc, char **argv)
     enum log_level lvl;
     if (log_parse_level(cfg->log_level, &lvl) == 0)
         log_set_level(lvl);
+    /* the daemon reads DataTime in this zone: write it there (config_load checked it) */
+    o.hj212_zone_min = 8 * 60;
+    if (cfg->hj212.time_zone)
+        ts_parse_zone(cfg->hj212.time_zone, strlen(cfg->hj212.time_zone), &o.hj212_zone_min);
 
     int status = 1;
     struct run r;

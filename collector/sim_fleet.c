@@ -27,6 +27,7 @@ static void finish_device(const struct sim_opts *o, struct sim_device *d, size_t
     d->fmt = o->format == SIM_FORMAT_MIXED ? sim_format_for(cat) : (enum sim_format)o->format;
     snprintf(d->product, sizeof d->product, "%s", products[cat]);
     d->conn = (unsigned)(i % o->connections);
+    d->zone_min = o->hj212_zone_min;
 }
 
 static int generate(const struct sim_opts *o, struct sim_fleet *f)

@@ -32,6 +32,7 @@ struct sim_opts {
     uint64_t seed;
     struct sim_faults faults;
     const char *summary_path; /* NULL: stdout */
+    int hj212_zone_min;       /* hj212.time_zone of the configuration */
 };
 
 /* What was done with one device's readings. */

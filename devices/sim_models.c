@@ -245,6 +245,7 @@ void sim_device_init(struct sim_device *d, enum sim_category cat, uint64_t seed,
     d->rain_1h = 0;
     d->last_ts = 0;
     d->readings = 0;
+    d->zone_min = 8 * 60; /* China time */
     if (interval_ms > 0)
         d->interval_ms = interval_ms;
     else if (cat == SIM_MANHOLE_COVER) /* heartbeat every 12-24 h */

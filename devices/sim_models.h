@@ -119,6 +119,7 @@ struct sim_device {
     uint64_t readings;    /* readings made so far */
     int64_t silent_after; /* goes silent after this many readings; -1 never */
     unsigned conn;        /* which MQTT connection (set by the publisher) */
+    int zone_min;         /* HJ 212: DataTime and QN are local time here (minutes east of UTC) */
 };
 
 /* The category's name as used in topics and measurements ("water_supply"). */
@@ -156,6 +157,7 @@ double sim_rng_uniform(struct sim_rng *r);
  * do not affect the model); this seeds the generator, draws the starting
  * state, the report interval (0 keeps the category default) and, with
  * probability faults->rate[SIM_FAULT_SILENT], when the device goes silent.
+ * zone_min starts at UTC+8 (China time).
  */
 void sim_device_init(struct sim_device *d, enum sim_category cat, uint64_t seed, uint64_t index,
                      int64_t interval_ms, const struct sim_faults *faults);

@@ -128,7 +128,7 @@ static int hj212(const struct sim_device *d, const struct sim_reading *r, struct
      * moved into its frame; an HJ 212 message is small */
     char seg[2048];
     struct tm tm;
-    time_t t = (time_t)(r->ts_ms / 1000 + 8 * 3600);
+    time_t t = (time_t)(r->ts_ms / 1000 + (int64_t)d->zone_min * 60);
     gmtime_r(&t, &tm);
     char flag = 'N';
     for (size_t i = 0; i < r->n; i++)

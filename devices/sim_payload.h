@@ -12,7 +12,7 @@
  *          ...}} (OneNET Studio's thing model; a "$" topic: a subscriber must
  *          name "$sys/..." itself)
  *   hj212  topic hj212/{MN}; one CN=2011 real-time frame, DataTime and QN in
- *          China time (UTC+8), every factor as "<key>-Rtd=v,<key>-Flag=N"
+ *          the device's zone_min (UTC+8 for China), every factor as "<key>-Rtd=v,<key>-Flag=N"
  *          (the reading's flag goes on the first factor), booleans as 1/0
  * A reading with the malformed fault is encoded, then cut to half its length.
  * Both functions append to `out` (the caller resets it) and never allocate

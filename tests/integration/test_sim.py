@@ -212,6 +212,35 @@ class TestSim(harness.TestCase):
         self.assertEqual(districts, {d["district"] for d in s["by_device"].values()})
         self.assertEqual(ll.stop(), 0)
 
+    def test_hj212_in_the_configured_zone(self):
+        """With hj212.time_zone -05:30, the simulator writes DataTime in that
+        zone and the daemon reads it back: each device's stored times are
+        exactly the device times of the summary (an HJ 212 station is known
+        by its MN only: the registry names its category)."""
+        reg = os.path.join(self.tmp, "assets.csv")
+        with open(reg, "wb") as f:
+            subprocess.run([os.path.join(harness.SOURCE_DIR, "scripts", "gen-assets"), "--count",
+                            "40", "--seed", "4"], stdout=f, check=True)
+        broker = self.mosquitto()
+        influx = self.influx()
+        ll = self.lifeline(broker, influx, {"mqtt": {"topics": None},
+                                            "registry": {"assets": reg},
+                                            "hj212": {"time_zone": "-05:30"},
+                                            "alerts": {"enabled": False}})
+        s = self.run_sim(ll, ["--registry", reg, "--format", "hj212", "--count", "60",
+                              "--rate", "600", "--seed", "2"])
+        self.assertEqual(s["totals"]["sent"], 60)
+        self.wait_metric(ll, "lifeline_points_written_total", 60, timeout=30)
+        for dev, d in s["by_device"].items():
+            cat = d["category"]
+            times = sorted(r["time"] for r in influx.rows(
+                DB, 'SELECT %s FROM %s WHERE "device" = %s'
+                % (harness.influxql_ident(FIRST_FIELD[cat]), harness.influxql_ident(cat),
+                   harness.influxql_string(dev))))
+            self.assertEqual(len(times), d["sent"], dev)
+            self.assertEqual((times[0], times[-1]), (d["first_ts"], d["last_ts"]), dev)
+        self.assertEqual(ll.stop(), 0)
+
 
 if __name__ == "__main__":
     harness.main()

@@ -339,6 +339,16 @@ static void test_payloads(void **state)
     snprintf(want, sizeof want, "##%04zu%s%04X\r\n", strlen(seg), seg,
              (unsigned)hj212_crc(seg, strlen(seg)));
     assert_string_equal(out.data, want);
+    /* a station configured for UTC-05:30 writes its local time */
+    d.zone_min = -(5 * 60 + 30);
+    buf_reset(&out);
+    assert_int_equal(sim_payload(&d, &r, &out), 0);
+    seg = "QN=20261128234027123;ST=32;CN=2011;PW=123456;MN=DEV050000;Flag=4;CP=&&"
+          "DataTime=20261128234027;online-Rtd=1,online-Flag=D;temperature-Rtd=-5.3,"
+          "temperature-Flag=N&&";
+    snprintf(want, sizeof want, "##%04zu%s%04X\r\n", strlen(seg), seg,
+             (unsigned)hj212_crc(seg, strlen(seg)));
+    assert_string_equal(out.data, want);
     buf_free(&out);
 }
 
