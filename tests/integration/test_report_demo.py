@@ -15,7 +15,6 @@ import json
 import os
 import re
 import subprocess
-import time
 
 import harness
 from test_report import expected_figures
