@@ -1,8 +1,9 @@
 /*
  * The coverage report as Markdown for chat tools (DingTalk, WeCom, Feishu):
- * headline figures, tables by category (with targets) and by district, and
- * the first five of each worst list. Registry text has '|', '\', '<', '>',
- * '*', '_', '`', '[' and ']' escaped and line breaks turned into spaces.
+ * headline figures, tables by category, by district and by category x
+ * district, the targets, and the first five of each worst list. Registry
+ * text has '|', '\', '<', '>', '*', '_', '`', '[' and ']' escaped and line
+ * breaks turned into spaces.
  */
 #include "report.h"
 
@@ -31,7 +32,9 @@ static void pct(struct buf *b, double v)
     buf_puts(b, s);
 }
 
-static void row(struct buf *b, const char *label, const struct cov_row *r, bool bold)
+/* label2: a second label cell (the district of a category x district row), or NULL. */
+static void row(struct buf *b, const char *label, const char *label2, const struct cov_row *r,
+                bool bold)
 {
     buf_puts(b, "| ");
     if (bold)
@@ -39,6 +42,10 @@ static void row(struct buf *b, const char *label, const struct cov_row *r, bool 
     text(b, label);
     if (bold)
         buf_puts(b, "**");
+    if (label2) {
+        buf_puts(b, " | ");
+        text(b, label2);
+    }
     buf_printf(b, " | %ld | %ld | ", r->assets, r->upgraded);
     pct(b, r->coverage);
     buf_printf(b, " | %ld | ", r->online);
@@ -48,12 +55,16 @@ static void row(struct buf *b, const char *label, const struct cov_row *r, bool 
     buf_puts(b, " |\n");
 }
 
-static void head(struct buf *b, enum report_lang l, enum report_text first)
+/* second: T_DISTRICT for the category x district table, else T_COUNT_ (no second label). */
+static void head(struct buf *b, enum report_lang l, enum report_text first, enum report_text second)
 {
-    buf_printf(b, "| %s | %s | %s | %s | %s | %s | %s |\n|---|---:|---:|---:|---:|---:|---:|\n",
-               report_text(l, first), report_text(l, T_ASSETS), report_text(l, T_UPGRADED),
-               report_text(l, T_COVERAGE), report_text(l, T_ONLINE), report_text(l, T_COMPLETENESS),
-               report_text(l, T_EFF_COVERAGE));
+    buf_printf(b, "| %s", report_text(l, first));
+    if (second != T_COUNT_)
+        buf_printf(b, " | %s", report_text(l, second));
+    buf_printf(b, " | %s | %s | %s | %s | %s | %s |\n|---%s|---:|---:|---:|---:|---:|---:|\n",
+               second != T_COUNT_ ? "|---" : "", report_text(l, T_ASSETS),
+               report_text(l, T_UPGRADED), report_text(l, T_COVERAGE), report_text(l, T_ONLINE),
+               report_text(l, T_COMPLETENESS), report_text(l, T_EFF_COVERAGE));
 }
 
 static void worst(struct buf *b, enum report_lang l, enum report_text title,
@@ -111,15 +122,20 @@ int report_md(const struct coverage *c, const struct report_meta *m, struct buf 
                report_text(l, T_ONLINE), c->total.online, c->total.upgraded,
                report_text(l, T_TARGET), tgt, date, report_text(l, T_GAP), c->total_target.gap);
     buf_printf(b, "### %s\n\n", report_text(l, T_BY_CATEGORY));
-    head(b, l, T_CATEGORY);
+    head(b, l, T_CATEGORY, T_COUNT_);
     for (size_t i = 0; i < c->ncategories; i++)
-        row(b, report_category(l, c->categories[i].category), &c->categories[i], false);
-    row(b, report_text(l, T_TOTAL), &c->total, true);
+        row(b, report_category(l, c->categories[i].category), NULL, &c->categories[i], false);
+    row(b, report_text(l, T_TOTAL), NULL, &c->total, true);
     buf_printf(b, "\n### %s\n\n", report_text(l, T_BY_DISTRICT));
-    head(b, l, T_DISTRICT);
+    head(b, l, T_DISTRICT, T_COUNT_);
     for (size_t i = 0; i < c->ndistricts; i++)
-        row(b, report_district(l, c->districts[i].district), &c->districts[i], false);
-    row(b, report_text(l, T_TOTAL), &c->total, true);
+        row(b, report_district(l, c->districts[i].district), NULL, &c->districts[i], false);
+    row(b, report_text(l, T_TOTAL), NULL, &c->total, true);
+    buf_printf(b, "\n### %s\n\n", report_text(l, T_DETAIL));
+    head(b, l, T_CATEGORY, T_DISTRICT);
+    for (size_t i = 0; i < c->ngroups; i++)
+        row(b, report_category(l, c->groups[i].category), report_district(l, c->groups[i].district),
+            &c->groups[i], false);
     buf_printf(
         b, "\n### %s\n\n| %s | %s | %s | %s | %s | %s | %s |\n|---|---:|---|---:|---:|---:|---|\n",
         report_text(l, T_TARGETS), report_text(l, T_CATEGORY), report_text(l, T_TARGET),
