@@ -106,6 +106,13 @@ struct config {
     } alerts;
 
     struct {
+        char *time_zone;                     /* "+08:00": DataTime and QN are local time there */
+        char *time_zones[CONFIG_MAX_TOPICS]; /* "FILTER=ZONE" overrides, first match wins */
+        size_t ntime_zones;
+        char *reply_topic; /* "{topic}/reply"; "" sends no acknowledgements */
+    } hj212;
+
+    struct {
         char *assets; /* absolute path of the asset CSV; "" when there is no registry */
         enum registry_unknown unknown_devices;
     } registry;
@@ -123,9 +130,9 @@ struct config {
     } validate;
 
     struct {
-        char *lang;        /* "zh" or "en" */
-        int target_pct;    /* default target, percent of assets */
-        char *target_date; /* YYYY-MM-DD */
+        char *lang;                        /* "zh" or "en" */
+        int target_pct;                    /* default target, percent of assets */
+        char *target_date;                 /* YYYY-MM-DD */
         char *targets[CONFIG_MAX_TARGETS]; /* "CATEGORY=PCT[@YYYY-MM-DD]" */
         size_t ntargets;
         int effective_pct;  /* completeness an upgraded asset needs to count as effective */
@@ -141,8 +148,8 @@ struct config {
     } wal;
 
     struct {
-        bool mqtt;   /* retained state on lifeline/alerts/... */
-        bool influx; /* measurement `alert` */
+        bool mqtt;                           /* retained state on lifeline/alerts/... */
+        bool influx;                         /* measurement `alert` */
         char *webhooks[CONFIG_MAX_WEBHOOKS]; /* "FORMAT=URL" */
         size_t nwebhooks;
         int group_window_ms;

@@ -9,6 +9,7 @@
 #include "coverage.h"
 #include "dispatch.h"
 #include "numparse.h"
+#include "timestamp.h"
 #include "webhook.h"
 
 #include <arpa/inet.h>
@@ -230,6 +231,71 @@ static bool check_decoder_route(const char *v, struct buf *msg)
     return config_check_topic_filter(filter, msg);
 }
 
+#define ZONE_FIX                                                                                   \
+    "fix: write the offset from UTC as '+08:00' (China), 'UTC+8' or '-05:30', between -12:00 "     \
+    "and +14:00"
+
+static bool check_zone(const char *v, struct buf *msg)
+{
+    int off;
+    if (ts_parse_zone(v, strlen(v), &off) == 0)
+        return true;
+    config_put_quoted(msg, v);
+    buf_puts(msg, " is not a UTC offset; " ZONE_FIX);
+    return false;
+}
+
+/* FILTER=ZONE */
+static bool check_zone_override(const char *v, struct buf *msg)
+{
+    const char *eq = strrchr(v, '=');
+    int off;
+    if (!eq || eq == v) {
+        config_put_quoted(msg, v);
+        buf_puts(msg, " is not FILTER=ZONE; fix: write e.g. 'hj212/xinjiang/#=+06:00'");
+        return false;
+    }
+    if (ts_parse_zone(eq + 1, strlen(eq + 1), &off) != 0) {
+        config_put_quoted(msg, v);
+        buf_puts(msg, " has no UTC offset after '='; " ZONE_FIX);
+        return false;
+    }
+    char filter[1024];
+    size_t n = (size_t)(eq - v);
+    if (n >= sizeof filter) {
+        buf_puts(msg, "filter too long; fix: shorten it");
+        return false;
+    }
+    memcpy(filter, v, n);
+    filter[n] = '\0';
+    return config_check_topic_filter(filter, msg);
+}
+
+/* "" (off), a topic, or a topic with one {topic} that is not the whole of it. */
+static bool check_reply_topic(const char *v, struct buf *msg)
+{
+    const char *ph = strstr(v, "{topic}");
+    const char *problem = NULL;
+    if (!*v)
+        return true;
+    if (strpbrk(v, "+#"))
+        problem = "contains '+' or '#', which a topic to publish on cannot; fix: write e.g. "
+                  "'{topic}/reply'";
+    else if (ph && strstr(ph + 1, "{topic}"))
+        problem = "has {topic} twice; fix: use it once, e.g. '{topic}/reply'";
+    else if (strchr(ph ? ph + 7 : v, '{') || (ph && memchr(v, '{', (size_t)(ph - v))))
+        problem = "has a placeholder other than {topic}; fix: use {topic} only, e.g. "
+                  "'{topic}/reply'";
+    else if (ph && strcmp(v, "{topic}") == 0)
+        problem = "would send the reply back on the station's own topic, where Lifeline reads "
+                  "data; fix: add a level, e.g. '{topic}/reply'";
+    if (!problem)
+        return true;
+    config_put_quoted(msg, v);
+    buf_printf(msg, " %s", problem);
+    return false;
+}
+
 static const char *const default_topics[] = {"lifeline/#", "/sys/+/+/thing/event/#",
                                              "$sys/+/+/thing/property/post", "hj212/#", NULL};
 static const char *const default_decoders[] = {"lifeline/#=json", "/sys/+/+/thing/event/#=alink",
@@ -408,6 +474,22 @@ const struct config_entry config_table[] = {
          "one of http.token_file and http.token_env."),
     STR("http.token_env", http.token_env, NULL, 0, check_env_name, "variable name",
         "Name of an environment variable holding the operator token (see http.token_file)."),
+
+    STR("hj212.time_zone", hj212.time_zone, "+08:00", CF_NONEMPTY, check_zone, "`+08:00`, `UTC+8`, `-05:30`, `UTC`; -12:00..+14:00",
+        "HJ 212 DataTime (and QN, the time when a frame has no DataTime) is local time without "
+        "a zone; this is its offset from UTC. China is `+08:00`. A fixed offset: no daylight "
+        "saving."),
+    {"hj212.time_zones", CT_STRLIST, OFF(hj212.time_zones), OFF(hj212.ntime_zones), NULL, 0, 0,
+     CONFIG_MAX_TOPICS, no_strings, 0, check_zone_override, "`FILTER=ZONE`",
+     "Stations whose clocks keep another zone: `FILTER=ZONE` strings, e.g. "
+     "`[\"hj212/xinjiang/#=+06:00\"]`; the first filter that matches an HJ 212 message's "
+     "topic gives its zone, other topics use hj212.time_zone."},
+    STR("hj212.reply_topic", hj212.reply_topic, "{topic}/reply", 0, check_reply_topic, "`\"\"` or a topic; `{topic}` at most once",
+        "Where the acknowledgement (CN=9014, same QN) of an HJ 212 frame whose Flag has bit 0 "
+        "(A) set is published, QoS 1, not retained, once the frame is in the write-ahead log: "
+        "`{topic}` stands for the frame's topic. Lifeline skips messages on these topics "
+        "(lifeline_hj212_own_replies_total) even when mqtt.topics covers them. An empty "
+        "string sends no acknowledgements."),
 
     PATH("registry.assets", registry.assets, "", 0,
          "Absolute path of the asset registry, a CSV file exported from the asset spreadsheet "

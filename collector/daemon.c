@@ -14,6 +14,7 @@
 #include "alert_http.h"
 #include "config.h"
 #include "devstate.h"
+#include "hj212_reply.h"
 #include "httpd.h"
 #include "influx.h"
 #include "ingest.h"
@@ -52,6 +53,7 @@ struct daemon {
     struct notify *notify;
     struct report_server *reports;
     struct alert_engine *alerts; /* NULL when alerts.enabled is false */
+    struct hj212_reply *reply;   /* HJ 212 acknowledgements */
     atomic_int_least64_t last_full_log_ms;
     atomic_uint_least64_t reload_failures;
     atomic_bool stopping;         /* the MQTT thread stops waiting for room */
@@ -86,6 +88,12 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
                       size_t len, int64_t recv_ms)
 {
     struct daemon *d = ctx;
+    /* Our own HJ 212 acknowledgements, back through a subscription such as
+     * hj212/#: neither data nor worth a WAL record. */
+    if (hj212_reply_is_own(d->reply, topic, topic_len)) {
+        metrics_add(C_HJ212_OWN_REPLIES, 1);
+        return 0;
+    }
     if (len > (size_t)d->cfg->mqtt.max_payload) {
         char detail[128];
         snprintf(detail, sizeof detail, "payload of %zu bytes is over mqtt.max_payload %lld", len,
@@ -107,8 +115,13 @@ static int on_message(void *ctx, const char *topic, size_t topic_len, const void
         while (rc == -ENOSPC && d->cfg->wal.full_policy == WAL_FULL_DROP_OLDEST &&
                wal_drop_oldest(d->wal, NULL) != -ENOENT)
             rc = wal_append(d->wal, topic, topic_len, payload, len, recv_ms);
-        if (rc == 0)
+        if (rc == 0) {
+            /* In the log now, so the station may forget it (docs/architecture.md).
+             * Not for -EINPROGRESS below: held in memory only, so the station is
+             * left to send it again. */
+            hj212_reply_after_store(d->reply, topic, topic_len, payload, len);
             return 0;
+        }
         if (rc == -EINPROGRESS) {
             /* Taken: the wal holds it in memory and writes it when the disk
              * lets it; offering it again would store it twice. */
@@ -283,6 +296,13 @@ static int publish_alert(void *ctx, const char *topic, const void *payload, size
 {
     struct daemon *d = ctx;
     return ingest_publish(d->in, topic, payload, len, 1, retained);
+}
+
+/* HJ 212 acknowledgements: the ingest client, QoS 1, never retained. */
+static int publish_reply(void *ctx, const char *topic, const void *payload, size_t len)
+{
+    struct daemon *d = ctx;
+    return ingest_publish(d->in, topic, payload, len, 1, 0);
 }
 
 /* The broker link and the pipeline's lag, for the alert engine's offline judgments. */
@@ -510,6 +530,9 @@ static int open_users(struct daemon *d, struct knowledge *k)
     d->live = live_new(c, d->devstate);
     if (!d->live)
         return -ENOMEM;
+    d->reply = hj212_reply_new(c, publish_reply, d);
+    if (!d->reply)
+        return -ENOMEM;
     d->in = ingest_new(c, on_message, d);
     if (!d->in)
         return -EIO;
@@ -552,6 +575,7 @@ static void close_parts(struct daemon *d)
     notify_free(d->notify); /* before ingest: its last publishes need the client */
     report_server_free(d->reports);
     ingest_free(d->in);
+    hj212_reply_free(d->reply); /* after ingest: the message callback uses it */
     pipeline_free(d->pipe);
     devstate_free(d->devstate);
     influx_free(d->db);

@@ -13,6 +13,7 @@
 #include "hj212.h"
 #include "json_plain.h"
 #include "onenet.h"
+#include "timestamp.h"
 #include "topic.h"
 
 struct route {
@@ -21,11 +22,20 @@ struct route {
     decoder_fn fn;
 };
 
+struct zone {
+    char *filter;
+    int offset_min;
+};
+
 struct dispatch {
     size_t n;
     struct route r[DISPATCH_MAX_ROUTES];
     struct topic_template *tt;
     char *tmpl;
+    bool zones_set; /* dispatch_set_hj212_zones was called */
+    int zone_default;
+    size_t nzones;
+    struct zone z[DISPATCH_MAX_ROUTES];
 };
 
 static int json_topic_decode(const struct decoder_input *in, struct reading *r,
@@ -128,12 +138,64 @@ fail:
     return NULL;
 }
 
+int dispatch_set_hj212_zones(struct dispatch *d, int default_min, char *const *overrides, size_t n,
+                             char *err, size_t errlen)
+{
+    if (n > DISPATCH_MAX_ROUTES) {
+        snprintf(err, errlen, "more than %d time zone overrides", DISPATCH_MAX_ROUTES);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strrchr(overrides[i], '=');
+        int off;
+        if (!eq || eq == overrides[i] || ts_parse_zone(eq + 1, strlen(eq + 1), &off) != 0) {
+            snprintf(err, errlen, "time zone override '%s' is not FILTER=ZONE", overrides[i]);
+            return -EINVAL;
+        }
+        char *f = strndup(overrides[i], (size_t)(eq - overrides[i]));
+        if (!f) {
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+        d->z[d->nzones].filter = f;
+        d->z[d->nzones++].offset_min = off;
+    }
+    d->zone_default = default_min;
+    d->zones_set = true;
+    return 0;
+}
+
+static const struct route *route_for(const struct dispatch *d, const char *topic, size_t len)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (dispatch_filter_matches(d->r[i].filter, topic, len))
+            return &d->r[i];
+    return NULL;
+}
+
+const char *dispatch_decoder_for(const struct dispatch *d, const char *topic, size_t len)
+{
+    const struct route *r = route_for(d, topic, len);
+    return r ? r->name : NULL;
+}
+
+/* The HJ 212 zone of a topic: the first matching override, else the default. */
+static int zone_for(const struct dispatch *d, const char *topic, size_t len)
+{
+    for (size_t i = 0; i < d->nzones; i++)
+        if (dispatch_filter_matches(d->z[i].filter, topic, len))
+            return d->z[i].offset_min;
+    return d->zone_default;
+}
+
 void dispatch_free(struct dispatch *d)
 {
     if (!d)
         return;
     for (size_t i = 0; i < d->n; i++)
         free(d->r[i].filter);
+    for (size_t i = 0; i < d->nzones; i++)
+        free(d->z[i].filter);
     topic_template_free(d->tt);
     free(d->tmpl);
     free(d);
@@ -145,14 +207,15 @@ int dispatch_decode(const struct dispatch *d, const struct decoder_input *in, st
 {
     *decoder = NULL;
     memset(who, 0, sizeof *who);
-    for (size_t i = 0; i < d->n; i++) {
-        if (!dispatch_filter_matches(d->r[i].filter, in->topic, in->topic_len))
-            continue;
+    const struct route *rt = route_for(d, in->topic, in->topic_len);
+    if (rt) {
         struct decoder_input x = *in;
         x.tt = d->tt;
-        *decoder = d->r[i].name;
-        int rc = d->r[i].fn(&x, r, who, why, detail, detail_len);
-        if (rc == -EINVAL && *why == REASON_TOPIC && d->r[i].fn == json_topic_decode)
+        if (rt->fn == hj212_decode && d->zones_set)
+            x.local_offset_min = zone_for(d, in->topic, in->topic_len);
+        *decoder = rt->name;
+        int rc = rt->fn(&x, r, who, why, detail, detail_len);
+        if (rc == -EINVAL && *why == REASON_TOPIC && rt->fn == json_topic_decode)
             snprintf(detail, detail_len, "topic does not fit the template %s", d->tmpl);
         return rc;
     }

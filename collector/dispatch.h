@@ -38,11 +38,25 @@ bool dispatch_filter_matches(const char *filter, const char *topic, size_t len);
  */
 struct dispatch *dispatch_new(char *const *routes, size_t n, const char *topic_template, char *err,
                               size_t errlen);
+/*
+ * Sets the time zone of HJ 212 local times (DataTime, QN): `default_min`
+ * minutes east of UTC, except for topics that one of `overrides` (n
+ * "FILTER=ZONE" strings, zone as ts_parse_zone reads it, first match wins)
+ * matches. Until it is called, dispatch_decode passes the caller's
+ * in->local_offset_min through. 0, or -EINVAL with err filled (a bad
+ * override, more than DISPATCH_MAX_ROUTES), -ENOMEM. Before the first
+ * dispatch_decode only.
+ */
+int dispatch_set_hj212_zones(struct dispatch *d, int default_min, char *const *overrides, size_t n,
+                             char *err, size_t errlen);
+/* The name of the decoder the first matching route names, or NULL when none matches. */
+const char *dispatch_decoder_for(const struct dispatch *d, const char *topic, size_t len);
 /* Frees; accepts NULL. */
 void dispatch_free(struct dispatch *d);
 /*
  * Decodes one message with the decoder of the first matching route
- * (in->tt is set by dispatch). *decoder is set to its name (or NULL).
+ * (in->tt is set by dispatch, and in->local_offset_min for hj212 once
+ * dispatch_set_hj212_zones was called). *decoder is set to its name (or NULL).
  * Returns what the decoder returns: 0, -ENODATA (no reading in it), or
  * -EINVAL with *why and detail; a topic no route matches is -EINVAL with
  * REASON_TOPIC.

@@ -17,6 +17,12 @@ static const char *const counter_names[C__COUNT][2] = {
                                 "Connections to the broker that were lost"},
     [C_QUARANTINE_WRITE_ERRORS] = {"lifeline_quarantine_write_errors_total",
                                    "Quarantine records that could not be written"},
+    [C_HJ212_REPLIES] = {"lifeline_hj212_replies_total",
+                         "HJ 212 acknowledgements (CN=9014) published to stations that asked"},
+    [C_HJ212_REPLY_FAILURES] = {"lifeline_hj212_reply_failures_total",
+                                "HJ 212 acknowledgements due but not sent (no QN, not connected)"},
+    [C_HJ212_OWN_REPLIES] = {"lifeline_hj212_own_replies_total",
+                             "Messages on Lifeline's own HJ 212 reply topics, skipped"},
 };
 
 static const char *const gauge_names[G__COUNT][2] = {

@@ -21,6 +21,9 @@ enum counter {
     C_MQTT_CONNECTS,     /* successful (re)connects */
     C_MQTT_CONNECTION_LOST,
     C_QUARANTINE_WRITE_ERRORS, /* quarantine.jsonl could not be written */
+    C_HJ212_REPLIES,           /* HJ 212 acknowledgements (CN=9014) published */
+    C_HJ212_REPLY_FAILURES,    /* acknowledgements due but not sent */
+    C_HJ212_OWN_REPLIES,       /* messages on Lifeline's own reply topics, skipped */
     C__COUNT
 };
 

@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "quarantine.h"
 #include "reading.h"
+#include "timestamp.h"
 #include "unknown_devices.h"
 #include "validate.h"
 #include "wal.h"
@@ -27,8 +28,6 @@
 /* Fields that mark what the pipeline did to a reading. */
 #define RECEIPT_FIELD "ts_on_receipt"
 #define RSRP_FIELD "rsrp_normalised"
-/* HJ 212 DataTime is China local time (UTC+8). */
-#define HJ212_OFFSET_MIN 480
 #define UNKNOWN_DEVICES_CAP 4096
 
 struct pipeline {
@@ -82,6 +81,16 @@ struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct 
                                err, sizeof err);
     if (!p->dispatch) {
         log_error("pipeline", "bad decoder routes or topic template error=\"%s\"", err);
+        goto err_free;
+    }
+    int zone = 480; /* the default of hj212.time_zone, which config_load has checked */
+    const char *tz = cfg->hj212.time_zone ? cfg->hj212.time_zone : "+08:00";
+    if (ts_parse_zone(tz, strlen(tz), &zone) != 0)
+        snprintf(err, sizeof err, "hj212.time_zone '%s' is not a utc offset", tz);
+    if (ts_parse_zone(tz, strlen(tz), &zone) != 0 ||
+        dispatch_set_hj212_zones(p->dispatch, zone, cfg->hj212.time_zones, cfg->hj212.ntime_zones,
+                                 err, sizeof err) != 0) {
+        log_error("pipeline", "bad hj212 time zones error=\"%s\"", err);
         goto err_free;
     }
     struct validate_opts vo = {
@@ -295,7 +304,7 @@ static int process(struct pipeline *p, const struct wal_record *rec)
                                .payload = rec->payload,
                                .len = rec->payload_len,
                                .recv_ms = rec->recv_ms,
-                               .local_offset_min = HJ212_OFFSET_MIN};
+                               .local_offset_min = 480}; /* dispatch sets hj212's */
     struct device_ref who;
     const char *decoder;
     enum reason why = REASON_MALFORMED;

@@ -26,8 +26,9 @@ static const char usage[] =
     "  --devices N        N generated devices over the six categories and the\n"
     "                     districts 顾官屯镇, 许营镇, 九州街道 (default 30)\n"
     "  --registry FILE    the upgraded assets with a device_id in a registry CSV\n"
-    "  --format F         json, alink, hj212 or mixed (default: sewage hj212,\n"
-    "                     manhole_cover alink, the rest json)\n"
+    "  --format F         json, alink, hj212, onenet or mixed (default: mixed:\n"
+    "                     sewage hj212, manhole_cover alink, the rest json;\n"
+    "                     onenet topics start with $sys: subscribe to them)\n"
     "pace:\n"
     "  --rate R           R readings/s over all devices; 0 (default): each device\n"
     "                     at its own report interval divided by the speedup\n"
@@ -196,8 +197,10 @@ static int parse_opts(int argc, char **argv, struct sim_opts *o)
                 o->format = SIM_FORMAT_ALINK;
             else if (strcmp(optarg, "hj212") == 0)
                 o->format = SIM_FORMAT_HJ212;
+            else if (strcmp(optarg, "onenet") == 0)
+                o->format = SIM_FORMAT_ONENET;
             else
-                rc = bad("--format", "expected json, alink, hj212 or mixed");
+                rc = bad("--format", "expected json, alink, hj212, onenet or mixed");
             break;
         case O_SEED:
             rc = parse_u64("--seed", optarg, 0, UINT64_MAX, &o->seed);

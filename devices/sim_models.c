@@ -108,7 +108,10 @@ int sim_category_parse(const char *name)
 
 const char *sim_format_name(enum sim_format f)
 {
-    return f == SIM_FORMAT_ALINK ? "alink" : f == SIM_FORMAT_HJ212 ? "hj212" : "json";
+    return f == SIM_FORMAT_ALINK    ? "alink"
+           : f == SIM_FORMAT_HJ212  ? "hj212"
+           : f == SIM_FORMAT_ONENET ? "onenet"
+                                    : "json";
 }
 
 const char *sim_fault_name(enum sim_fault f)

@@ -56,7 +56,7 @@ enum sim_category {
     SIM_CATEGORY_COUNT
 };
 
-enum sim_format { SIM_FORMAT_JSON, SIM_FORMAT_ALINK, SIM_FORMAT_HJ212 };
+enum sim_format { SIM_FORMAT_JSON, SIM_FORMAT_ALINK, SIM_FORMAT_HJ212, SIM_FORMAT_ONENET };
 
 enum sim_fault {
     SIM_FAULT_SILENT,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,8 @@ int sim_topic(const struct sim_device *d, struct buf *out)
         return buf_printf(out, "/sys/%s/%s/thing/event/property/post", d->product, d->id);
     case SIM_FORMAT_HJ212:
         return buf_printf(out, "hj212/%s", d->id);
+    case SIM_FORMAT_ONENET:
+        return buf_printf(out, "$sys/%s/%s/thing/property/post", d->product, d->id);
     default:
         return buf_printf(out, "lifeline/%s/%s/%s", d->district, sim_category_name(d->cat), d->id);
     }
@@ -101,7 +104,9 @@ static int json(const struct sim_reading *r, struct buf *out)
     return rc ? rc : buf_putc(out, '}');
 }
 
-static int alink(const struct sim_device *d, const struct sim_reading *r, struct buf *out)
+/* Alink and OneNET share the thing model's params; Alink adds "method". */
+static int thing(const struct sim_device *d, const struct sim_reading *r, bool method,
+                 struct buf *out)
 {
     int rc = buf_printf(out, "{\"id\":\"%llu\",\"version\":\"1.0\",\"params\":{",
                         (unsigned long long)d->readings);
@@ -112,7 +117,9 @@ static int alink(const struct sim_device *d, const struct sim_reading *r, struct
         rc = rc ? rc : put_i64(out, r->ts_ms);
         rc = rc ? rc : buf_putc(out, '}');
     }
-    return rc ? rc : buf_puts(out, "},\"method\":\"thing.event.property.post\"}");
+    if (rc)
+        return rc;
+    return buf_puts(out, method ? "},\"method\":\"thing.event.property.post\"}" : "}}");
 }
 
 static int hj212(const struct sim_device *d, const struct sim_reading *r, struct buf *out)
@@ -158,7 +165,8 @@ int sim_payload(const struct sim_device *d, const struct sim_reading *r, struct 
     int rc;
     switch (d->fmt) {
     case SIM_FORMAT_ALINK:
-        rc = alink(d, r, out);
+    case SIM_FORMAT_ONENET:
+        rc = thing(d, r, d->fmt == SIM_FORMAT_ALINK, out);
         break;
     case SIM_FORMAT_HJ212:
         rc = hj212(d, r, out);

@@ -7,6 +7,10 @@
  *   alink  topic /sys/{productKey}/{deviceName}/thing/event/property/post
  *          {"id":"7","version":"1.0","params":{"tilt":{"value":1.2,"time":1764380000000},
  *          ...},"method":"thing.event.property.post"}
+ *   onenet topic $sys/{productKey}/{deviceName}/thing/property/post
+ *          {"id":"7","version":"1.0","params":{"tilt":{"value":1.2,"time":1764380000000},
+ *          ...}} (OneNET Studio's thing model; a "$" topic: a subscriber must
+ *          name "$sys/..." itself)
  *   hj212  topic hj212/{MN}; one CN=2011 real-time frame, DataTime and QN in
  *          China time (UTC+8), every factor as "<key>-Rtd=v,<key>-Flag=N"
  *          (the reading's flag goes on the first factor), booleans as 1/0

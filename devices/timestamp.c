@@ -102,6 +102,35 @@ static int parse_offset(const char *s, size_t len, int64_t *minutes)
     return 0;
 }
 
+int ts_parse_zone(const char *s, size_t len, int *minutes)
+{
+    char tmp[8];
+    int64_t m;
+    if (len >= 3 && (memcmp(s, "UTC", 3) == 0 || memcmp(s, "GMT", 3) == 0)) {
+        s += 3;
+        len -= 3;
+        if (len == 0) {
+            *minutes = 0;
+            return 0;
+        }
+        if (s[0] != '+' && s[0] != '-')
+            return -EINVAL; /* "UTCZ" */
+    }
+    /* "+8" and "+8:30": a one-digit hour, as in UTC+8, becomes "+08..." */
+    if (len >= 2 && len <= 5 && (s[0] == '+' || s[0] == '-') && s[1] >= '0' && s[1] <= '9' &&
+        (len == 2 || s[2] == ':')) {
+        tmp[0] = s[0];
+        tmp[1] = '0';
+        memcpy(tmp + 2, s + 1, len - 1);
+        s = tmp;
+        len++;
+    }
+    if (parse_offset(s, len, &m) != 0 || m < -12 * 60 || m > 14 * 60)
+        return -EINVAL;
+    *minutes = (int)m;
+    return 0;
+}
+
 int ts_parse_iso8601(const char *s, size_t len, int64_t *ms)
 {
     struct civil c = {0};

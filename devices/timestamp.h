@@ -58,6 +58,16 @@ int ts_from_number(double v, int64_t *ms);
 int ts_parse_compact_local(const char *s, size_t len, int offset_minutes, int64_t *ms);
 
 /*
+ * Parses a fixed UTC offset as configuration writes it: "+08:00", "+0800",
+ * "+08", "+8", "-05:30", "+5:45", each optionally after "UTC" or "GMT"
+ * ("UTC+8", "UTC-05:30"), and "UTC", "GMT" or "Z" for 0. Offsets from
+ * -12:00 to +14:00, the range of real zones; minutes 0-59. No daylight
+ * saving: a station's clock is set once and does not change with seasons.
+ * Returns 0 and sets *minutes (east of UTC), or -EINVAL.
+ */
+int ts_parse_zone(const char *s, size_t len, int *minutes);
+
+/*
  * Writes `ms` as UTC, always with milliseconds: "2026-11-29T05:10:27.123Z"
  * (24 bytes and a NUL). Any int64 fits in 32 bytes; years outside 0-9999 are
  * written with more digits or a sign, which ISO 8601 calls an expanded year.

@@ -185,6 +185,33 @@ class TestSim(harness.TestCase):
         self.wait_metric(ll, "lifeline_unknown_devices", 0)
         self.assertEqual(ll.stop(), 0)
 
+    def test_onenet_from_registry(self):
+        """Every device of a generated registry speaking OneNET: the default
+        subscription names $sys/+/+/thing/property/post, the registry gives
+        each device its category and district, and every reading is stored."""
+        reg = os.path.join(self.tmp, "assets.csv")
+        with open(reg, "wb") as f:
+            subprocess.run([os.path.join(harness.SOURCE_DIR, "scripts", "gen-assets"), "--count",
+                            "60", "--seed", "4"], stdout=f, check=True)
+        broker = self.mosquitto()
+        influx = self.influx()
+        ll = self.lifeline(broker, influx, {"mqtt": {"topics": None},
+                                            "registry": {"assets": reg},
+                                            "alerts": {"enabled": False}})
+        s = self.run_sim(ll, ["--registry", reg, "--format", "onenet", "--count", "300",
+                              "--rate", "2000", "--seed", "9"])
+        t = s["totals"]
+        self.assertEqual((t["sent"], t["acked"], t["failed"]), (300, 300, 0), t)
+        self.assertEqual({d["format"] for d in s["by_device"].values()}, {"onenet"})
+        self.wait_metric(ll, "lifeline_points_written_total", 300, timeout=30)
+        self.assertEqual(self.stored_by_device(influx, FIRST_FIELD),
+                         {dev: d["sent"] for dev, d in s["by_device"].items()})
+        districts = set()
+        for cat in FIRST_FIELD:
+            districts.update(influx.tag_values(DB, cat, "district"))
+        self.assertEqual(districts, {d["district"] for d in s["by_device"].values()})
+        self.assertEqual(ll.stop(), 0)
+
 
 if __name__ == "__main__":
     harness.main()

@@ -222,7 +222,8 @@ static void test_unknown_keys(void **state)
                 "lifeline.json: gzip: unknown key; fix: did you mean 'influx.gzip'?\n"
                 "lifeline.json: mqqt: unknown key; fix: did you mean 'mqtt'?\n"
                 "lifeline.json: color: unknown key; fix: remove it; the top-level keys are "
-                "data_dir, log, mqtt, influx, http, registry, profiles, validate, report, wal, alerts, notify\n"
+                "data_dir, log, mqtt, influx, http, hj212, registry, profiles, validate, report, "
+                "wal, alerts, notify\n"
                 "lifeline.json: influx.batch_size: unknown key; fix: remove it; the keys in "
                 "'influx' are url, api, database, retention_policy, username, password_file, "
                 "password_env, org, bucket, token_file, token_env, batch_lines, batch_bytes, "
@@ -367,6 +368,48 @@ static void test_strings(void **state)
         "lifeline.json: http.listen: '8080' is not host:port; fix: write '127.0.0.1:8080', "
         "'0.0.0.0:8080' (all interfaces), '[::1]:8080' (IPv6, in brackets), port 1..65535, or '' "
         "to turn the server off\n");
+}
+
+static void test_hj212_keys(void **state)
+{
+    (void)state;
+    assert_int_equal(load("{}"), 0);
+    assert_string_equal(cfg->hj212.time_zone, "+08:00");
+    assert_int_equal(cfg->hj212.ntime_zones, 0);
+    assert_string_equal(cfg->hj212.reply_topic, "{topic}/reply");
+    assert_int_equal(load("{\"hj212\": {\"time_zone\": \"UTC-05:30\", \"reply_topic\": \"\","
+                          " \"time_zones\": [\"hj212/west/#=+06:00\", \"hj212/x/+=UTC+8\"]}}"),
+                     0);
+    assert_string_equal(cfg->hj212.time_zone, "UTC-05:30");
+    assert_string_equal(cfg->hj212.reply_topic, "");
+    assert_int_equal(cfg->hj212.ntime_zones, 2);
+    assert_string_equal(cfg->hj212.time_zones[1], "hj212/x/+=UTC+8");
+    assert_int_equal(load("{\"hj212\": {\"reply_topic\": \"replies/hj212\"}}"), 0);
+
+    assert_int_equal(load("{\"hj212\": {\"time_zone\": \"Asia/Shanghai\","
+                          " \"time_zones\": [\"hj212/a/#=+15:00\", \"+08:00\", \"a/#/b=+1\"],"
+                          " \"reply_topic\": \"{topic}\"}}"),
+                     5);
+    assert_string_equal(
+        errs(),
+        "lifeline.json: hj212.time_zone: 'Asia/Shanghai' is not a UTC offset; fix: write the "
+        "offset from UTC as '+08:00' (China), 'UTC+8' or '-05:30', between -12:00 and +14:00\n"
+        "lifeline.json: hj212.time_zones[0]: 'hj212/a/#=+15:00' has no UTC offset after '='; fix: "
+        "write the offset from UTC as '+08:00' (China), 'UTC+8' or '-05:30', between -12:00 and "
+        "+14:00\n"
+        "lifeline.json: hj212.time_zones[1]: '+08:00' is not FILTER=ZONE; fix: write e.g. "
+        "'hj212/xinjiang/#=+06:00'\n"
+        "lifeline.json: hj212.time_zones[2]: topic filter 'a/#/b' uses '#' other than as the "
+        "whole last level; fix: write 'a/b/#' to match everything below a/b\n"
+        "lifeline.json: hj212.reply_topic: '{topic}' would send the reply back on the station's "
+        "own topic, where Lifeline reads data; fix: add a level, e.g. '{topic}/reply'\n");
+    assert_int_equal(load("{\"hj212\": {\"reply_topic\": \"{topic}/{mn}\"}}"), 1);
+    assert_string_equal(errs(), "lifeline.json: hj212.reply_topic: '{topic}/{mn}' has a "
+                                "placeholder other than {topic}; fix: use {topic} only, e.g. "
+                                "'{topic}/reply'\n");
+    assert_int_equal(load("{\"hj212\": {\"reply_topic\": \"{topic}/+\"}}"), 1);
+    assert_int_equal(load("{\"hj212\": {\"reply_topic\": \"{topic}/{topic}\"}}"), 1);
+    assert_non_null(strstr(errs(), "has {topic} twice"));
 }
 
 static void test_listen(void **state)
@@ -701,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_registry_keys),
         cmocka_unit_test(test_example_loads),
         cmocka_unit_test(test_reference_matches_docs),
+        cmocka_unit_test(test_hj212_keys),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

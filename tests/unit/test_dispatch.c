@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dispatch.h"
@@ -94,9 +95,85 @@ static void test_routes(void **state)
     assert_string_equal(err, "route 'a/#=nope' is not FILTER=DECODER");
 }
 
+/* Decodes an HJ 212 frame with DataTime 2016-08-01 08:58:00 (local) on topic. */
+static int64_t hj212_time(const struct dispatch *d, const char *topic, const char *seg_time)
+{
+    char frame[256];
+    char seg[160];
+    struct reading r;
+    struct device_ref who;
+    const char *name;
+    enum reason why;
+    char detail[256];
+    snprintf(seg, sizeof seg, "QN=20160801085857223;ST=32;CN=2011;MN=st1;%s", seg_time);
+    unsigned crc = 0xFFFF;
+    for (size_t i = 0; seg[i]; i++) {
+        crc = (crc >> 8) ^ (unsigned char)seg[i];
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 1) ? (crc >> 1) ^ 0xA001 : crc >> 1;
+    }
+    snprintf(frame, sizeof frame, "##%04zu%s%04X\r\n", strlen(seg), seg, crc);
+    assert_int_equal(reading_init(&r, 4096), 0);
+    /* 123: what the caller passes, used only while no zones are set */
+    struct decoder_input in = {topic, strlen(topic), frame, strlen(frame), 1, NULL, 123};
+    assert_int_equal(dispatch_decode(d, &in, &r, &who, &name, &why, detail, sizeof detail), 0);
+    int64_t ts = r.ts_ms;
+    reading_free(&r);
+    return ts;
+}
+
+#define DT "CP=&&DataTime=20160801085800;w01018-Rtd=1&&"
+#define NO_DT "CP=&&w01018-Rtd=1&&" /* QN 20160801085857223 is the time */
+
+static void test_hj212_zones(void **state)
+{
+    (void)state;
+    char *routes[] = {"hj212/#=hj212"};
+    char err[128];
+    struct dispatch *d =
+        dispatch_new(routes, 1, "lifeline/{district}/{category}/{device}", err, sizeof err);
+    assert_non_null(d);
+    /* 2016-08-01 08:58:00 at UTC is 1470041880000 */
+    assert_int_equal(hj212_time(d, "hj212/a", DT), INT64_C(1470041880000) - 123 * 60000);
+
+    char *over[] = {"hj212/west/#=-05:30", "hj212/+/far=UTC+6", "hj212/west/far=+01:00"};
+    assert_int_equal(dispatch_set_hj212_zones(d, 480, over, 3, err, sizeof err), 0);
+    assert_int_equal(hj212_time(d, "hj212/a", DT), INT64_C(1470013080000)); /* default +08:00 */
+    assert_int_equal(hj212_time(d, "hj212/west/st1", DT), INT64_C(1470061680000)); /* -05:30 */
+    assert_int_equal(hj212_time(d, "hj212/b/far", DT), INT64_C(1470020280000));    /* +06:00 */
+    /* first match wins */
+    assert_int_equal(hj212_time(d, "hj212/west/far", DT), INT64_C(1470061680000));
+    /* the QN, when there is no DataTime, is local time in the same zone */
+    assert_int_equal(hj212_time(d, "hj212/a", NO_DT), INT64_C(1470013137223));
+    assert_int_equal(hj212_time(d, "hj212/west/x", NO_DT), INT64_C(1470061737223));
+    dispatch_free(d);
+
+    d = dispatch_new(routes, 1, "lifeline/{district}/{category}/{device}", err, sizeof err);
+    assert_non_null(d);
+    char *bad[] = {"hj212/#=+08:00", "hj212/#=Asia/Shanghai"};
+    assert_int_equal(dispatch_set_hj212_zones(d, 480, bad, 2, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "time zone override 'hj212/#=Asia/Shanghai' is not FILTER=ZONE");
+    dispatch_free(d);
+}
+
+static void test_decoder_for(void **state)
+{
+    (void)state;
+    char *routes[] = {"hj212/json/#=json", "hj212/#=hj212"};
+    char err[128];
+    struct dispatch *d =
+        dispatch_new(routes, 2, "lifeline/{district}/{category}/{device}", err, sizeof err);
+    assert_non_null(d);
+    assert_string_equal(dispatch_decoder_for(d, "hj212/json/x", 12), "json");
+    assert_string_equal(dispatch_decoder_for(d, "hj212/st", 8), "hj212");
+    assert_null(dispatch_decoder_for(d, "other", 5));
+    dispatch_free(d);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_filters),
-                                       cmocka_unit_test(test_routes)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_filters), cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_hj212_zones), cmocka_unit_test(test_decoder_for)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "alink.h"
 #include "hj212.h"
 #include "json_plain.h"
+#include "onenet.h"
 #include "profile.h"
 #include "reading.h"
 #include "sim_models.h"
@@ -363,6 +364,17 @@ static void test_payloads(void **state)
                         "\"time\":1795929027000},\"temperature\":{\"value\":-5.3,\"time\":"
                         "1795929027000}},\"method\":\"thing.event.property.post\"}");
 
+    d.fmt = SIM_FORMAT_ONENET;
+    buf_reset(&out);
+    assert_int_equal(sim_topic(&d, &out), 0);
+    assert_string_equal(out.data, "$sys/a1Test/DEV050000/thing/property/post");
+    buf_reset(&out);
+    assert_int_equal(sim_payload(&d, &r, &out), 0);
+    assert_string_equal(out.data,
+                        "{\"id\":\"7\",\"version\":\"1.0\",\"params\":{\"online\":{\"value\":true,"
+                        "\"time\":1795929027000},\"temperature\":{\"value\":-5.3,\"time\":"
+                        "1795929027000}}}");
+
     d.fmt = SIM_FORMAT_HJ212;
     r.ts_ms = T0 + 123;
     r.n = 3;
@@ -407,7 +419,9 @@ static int decode(const struct sim_device *d, const struct buf *topic, const str
                                .recv_ms = 1,
                                .local_offset_min = 480};
     int rc = d->fmt == SIM_FORMAT_ALINK ? alink_decode(&in, rd, &who, why, detail, sizeof detail)
-                                        : hj212_decode(&in, rd, &who, why, detail, sizeof detail);
+             : d->fmt == SIM_FORMAT_ONENET
+                 ? onenet_decode(&in, rd, &who, why, detail, sizeof detail)
+                 : hj212_decode(&in, rd, &who, why, detail, sizeof detail);
     if (rc == 0) {
         assert_int_equal(who.device_len, strlen(d->id));
         assert_memory_equal(who.device, d->id, who.device_len);
@@ -430,7 +444,7 @@ static void test_round_trip_through_decoders(void **state)
     struct reading rd;
     assert_int_equal(reading_init(&rd, 1 << 16), 0);
     int malformed = 0;
-    for (int fmt = SIM_FORMAT_JSON; fmt <= SIM_FORMAT_HJ212; fmt++) {
+    for (int fmt = SIM_FORMAT_JSON; fmt <= SIM_FORMAT_ONENET; fmt++) {
         for (int c = 0; c < SIM_CATEGORY_COUNT; c++) {
             struct sim_device d;
             make(&d, (enum sim_category)c, 5, (uint64_t)c, &f);

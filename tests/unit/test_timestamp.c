@@ -260,6 +260,43 @@ static void test_round_trip(void **state)
     }
 }
 
+static int zone(const char *s)
+{
+    int m = -9999;
+    if (ts_parse_zone(s, strlen(s), &m) != 0)
+        fail_msg("refused: %s", s);
+    return m;
+}
+
+static void test_zones(void **state)
+{
+    (void)state;
+    assert_int_equal(zone("+08:00"), 480);
+    assert_int_equal(zone("+0800"), 480);
+    assert_int_equal(zone("+08"), 480);
+    assert_int_equal(zone("+8"), 480);
+    assert_int_equal(zone("UTC+8"), 480);
+    assert_int_equal(zone("GMT+08:00"), 480);
+    assert_int_equal(zone("-05:30"), -330);
+    assert_int_equal(zone("UTC-5:30"), -330);
+    assert_int_equal(zone("+5:45"), 345);
+    assert_int_equal(zone("+14:00"), 840);
+    assert_int_equal(zone("-12:00"), -720);
+    assert_int_equal(zone("UTC"), 0);
+    assert_int_equal(zone("Z"), 0);
+    assert_int_equal(zone("-00:00"), 0);
+    static const char *const bad[] = {"",        "8",      "+",        "+800",          "+08:0",
+                                      "+08:60",  "+14:01", "-12:30",   "+123",          "UTC8",
+                                      "UTCZ",    "utc+8",  "+8:",      "Asia/Shanghai", "+08:00 ",
+                                      " +08:00", "+8:3",   "+08:00:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int m = -9999;
+        if (ts_parse_zone(bad[i], strlen(bad[i]), &m) != -EINVAL)
+            fail_msg("accepted: '%s' as %d", bad[i], m);
+        assert_int_equal(m, -9999);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,7 +306,7 @@ int main(void)
         cmocka_unit_test(test_iso_ranges),       cmocka_unit_test(test_iso_garbage),
         cmocka_unit_test(test_number_bands),     cmocka_unit_test(test_number_refused),
         cmocka_unit_test(test_compact_local),    cmocka_unit_test(test_format),
-        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_zones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
