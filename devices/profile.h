@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 
@@ -91,6 +92,15 @@ const struct profile *profile_set_at(const struct profile_set *s, size_t i);
  */
 const struct profile_field *profile_find_field(const struct profile *p, const char *key, size_t len,
                                                bool *alias);
+/*
+ * Writes p as Markdown: a "### category: title (中文)" heading, its default
+ * report interval and file, and a table of its fields (name, type, unit,
+ * min, max, alarm, aliases). docs/devices.md holds this output for the
+ * built-in set, checked by tests/unit/test_profile.c.
+ */
+void profile_write_reference(const struct profile *p, FILE *out);
+/* profile_write_reference() of every profile of s, by category, separated by a blank line. */
+void profile_set_write_reference(const struct profile_set *s, FILE *out);
 /* "float", "bool" or "string". */
 const char *profile_type_name(enum profile_type t);
 

@@ -37,13 +37,15 @@ class TestHostileIds(harness.TestCase):
         ll = self.lifeline(broker, influx)
         base = (harness.now_ms() // 1000 - 600) * 1000
         sent = []
+        # levels below the drainage profile's 2 m high-water alarm, so that
+        # no `alert` measurement joins the one checked below
         for i, device in enumerate(DEVICES):
             district = "d 1,=x" if i == 0 else "d1"
             topic = "lifeline/%s/drainage/%s" % (district, device)
             harness.publish(broker.port, topic,
-                            json.dumps({"ts": base + i, "water_level": 1.5 + i}))
+                            json.dumps({"ts": base + i, "water_level": (5 + i) / 10}))
             sent.append({"time": base + i, "device": device, "district": district,
-                         "water_level": 1.5 + i})
+                         "water_level": (5 + i) / 10})
         for device in UNREPRESENTABLE:
             harness.publish(broker.port, "lifeline/d1/drainage/%s" % device,
                             json.dumps({"ts": base, "water_level": 0.5}))

@@ -422,6 +422,40 @@ static void test_battery_and_radio(void **state)
     alert_engine_free(e);
 }
 
+/* The profiles' high-water defaults (DOMAIN.md: drainage "level above
+ * warning", manhole cover "overflow"): above 2 m fires, 2 m itself does not,
+ * and it resolves when the water is back down. */
+static void test_high_water(void **state)
+{
+    (void)state;
+    struct alert_engine_opts o = opts();
+    o.offline_misses = 1000000;
+    struct alert_engine *e = engine(o, NULL, T0);
+    see(e, "dr-1", "drainage", "water_level", FIELD_FLOAT, 0.6, NULL, T0);
+    see(e, "dr-1", "drainage", "water_level", FIELD_FLOAT, 2.0, NULL, T0 + 60000);
+    assert_string_equal(trace(), "");
+    see(e, "dr-1", "drainage", "water_level", FIELD_FLOAT, 2.35, NULL, T0 + 120000);
+    assert_string_equal(trace(), "fired:threshold:water_level_high:dr-1 ");
+    struct alert a;
+    assert_true(alert_engine_get(e, "dr-1", "threshold:water_level_high", &a));
+    assert_string_equal(alert_state_name(a.state), "firing");
+    assert_string_equal(alert_severity_name(a.severity), "major");
+    assert_string_equal(a.category, "drainage");
+    assert_string_equal(a.summary, "water_level 2.35m above 2m");
+    assert_string_equal(a.summary_zh, "water_level 2.35m 高于 2m");
+    see(e, "dr-1", "drainage", "water_level", FIELD_FLOAT, 3.1, NULL, T0 + 180000);
+    assert_string_equal(trace(), ""); /* a repeat updates the one alert */
+    see(e, "dr-1", "drainage", "water_level", FIELD_FLOAT, 1.2, NULL, T0 + 240000);
+    assert_string_equal(trace(), "resolved:threshold:water_level_high:dr-1 ");
+    assert_string_equal(state_of(e, "dr-1", "threshold:water_level_high"), "resolved");
+
+    see(e, "dev-1", "manhole_cover", "water_level", FIELD_FLOAT, 2.5, NULL, T0 + 300000);
+    assert_string_equal(trace(), "fired:threshold:water_level_high:dev-1 ");
+    see(e, "dev-1", "manhole_cover", "water_level", FIELD_FLOAT, 0.4, NULL, T0 + 360000);
+    assert_string_equal(trace(), "resolved:threshold:water_level_high:dev-1 ");
+    alert_engine_free(e);
+}
+
 static void test_restart_from_store(void **state)
 {
     (void)state;
@@ -621,6 +655,7 @@ int main(void)
         cmocka_unit_test(test_reminder_and_ack),
         cmocka_unit_test(test_hj212_flag),
         cmocka_unit_test(test_battery_and_radio),
+        cmocka_unit_test(test_high_water),
         cmocka_unit_test(test_restart_from_store),
         cmocka_unit_test(test_list_json),
         cmocka_unit_test(test_rules_errors),

@@ -83,6 +83,15 @@ static void test_builtin(void **state)
     assert_int_equal(profile_find_field(mc, "open", 4, NULL)->type, PROFILE_BOOL);
     assert_int_equal(profile_find_field(mc, "open", 4, NULL)->alarm.equals_bool, 1);
 
+    /* DOMAIN.md: drainage "level above warning", manhole cover "overflow" */
+    f = profile_find_field(mc, "water_level", 11, NULL);
+    assert_true(f->alarm.above == 2.0 && isnan(f->alarm.below));
+    const struct profile *dr = profile_set_find(s, "drainage", 8);
+    f = profile_find_field(dr, "level", 5, NULL);
+    assert_string_equal(f->name, "water_level");
+    assert_true(f->alarm.above == 2.0 && isnan(f->alarm.below));
+    assert_true(profile_find_field(dr, "rainfall_1h", 11, NULL)->alarm.above == 20.0);
+
     const struct profile *sw = profile_set_find(s, "sewage", 6);
     static const char *const codes[] = {"w01018", "w21003", "w21001", "w21011", "w01001", "w00000"};
     for (size_t i = 0; i < 6; i++) {
@@ -196,6 +205,110 @@ static void test_missing_dir(void **state)
     buf_free(&e);
 }
 
+#define DOC_BEGIN                                                                                  \
+    "<!-- BEGIN generated from devices/profiles/*.json; LIFELINE_REGENERATE_DOCS=1 "               \
+    "build/tests/test_profile rewrites it -->\n"
+#define DOC_END "<!-- END generated -->\n"
+
+static void read_file(const char *path, struct buf *b)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        assert_int_equal(buf_append(b, chunk, n), 0);
+    fclose(f);
+}
+
+/* One profile rendered, to see the format itself: alarms of every kind,
+ * bounds given or not, aliases in file order, '|' escaped. */
+static void test_reference_format(void **state)
+{
+    (void)state;
+    static const char json[] =
+        "{\"title\": {\"en\": \"Gas\", \"zh\": \"燃气\"}, \"report_interval_s\": 7200,"
+        " \"fields\": {\"ppm\": {\"type\": \"float\", \"unit\": \"mg|m\", \"min\": 0.1,"
+        " \"alarm\": {\"below\": 0.14, \"above\": 1000000}},"
+        " \"ok\": {\"type\": \"bool\", \"alarm\": {\"equals\": false}},"
+        " \"flag\": {\"type\": \"string\", \"alarm\": {\"not_equals\": \"N\"}}},"
+        " \"aliases\": {\"PPM\": \"ppm\", \"okay\": \"ok\", \"p\": \"ppm\"}}";
+    int n = 0;
+    struct profile *p =
+        profile_parse("gas", "/etc/lifeline/gas.json", json, sizeof json - 1, NULL, &n);
+    assert_int_equal(n, 0);
+    assert_non_null(p);
+    char *out = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&out, &len);
+    assert_non_null(mem);
+    profile_write_reference(p, mem);
+    assert_int_equal(fclose(mem), 0);
+    assert_string_equal(out, "### gas: Gas (燃气)\n\n"
+                             "Default report interval: 7200 s (2 h). File: "
+                             "`/etc/lifeline/gas.json`.\n\n"
+                             "| field | type | unit | min | max | alarm | aliases |\n"
+                             "|---|---|---|---|---|---|---|\n"
+                             "| `ppm` | float | mg\\|m | 0.1 | – | < 0.14 or > 1000000 | `PPM`, "
+                             "`p` |\n"
+                             "| `ok` | bool |  |  |  | = false | `okay` |\n"
+                             "| `flag` | string |  |  |  | ≠ `N` |  |\n");
+    free(out);
+    profile_free(p);
+}
+
+/*
+ * docs/devices.md holds, between its markers, exactly what
+ * profile_set_write_reference() makes of the built-in profiles.
+ * LIFELINE_REGENERATE_DOCS=1 rewrites that part instead of comparing.
+ */
+static void test_reference_matches_docs(void **state)
+{
+    (void)state;
+    const char *path = LIFELINE_SOURCE_DIR "/docs/devices.md";
+    struct buf doc;
+    buf_init(&doc, 1 << 20);
+    read_file(path, &doc);
+    assert_non_null(doc.data);
+    char *begin = strstr(doc.data, DOC_BEGIN);
+    assert_non_null(begin);
+    size_t head = (size_t)(begin - doc.data) + strlen(DOC_BEGIN);
+    char *end = strstr(doc.data + head, DOC_END);
+    assert_non_null(end);
+    size_t tail = (size_t)(end - doc.data);
+
+    int n = 0;
+    struct profile_set *s = profile_set_load(NULL, NULL, &n);
+    assert_non_null(s);
+    char *gen = NULL;
+    size_t genlen = 0;
+    FILE *mem = open_memstream(&gen, &genlen);
+    assert_non_null(mem);
+    fputc('\n', mem);
+    profile_set_write_reference(s, mem);
+    fputc('\n', mem);
+    assert_int_equal(fclose(mem), 0);
+    profile_set_free(s);
+
+    const char *regen = getenv("LIFELINE_REGENERATE_DOCS");
+    if (regen && strcmp(regen, "1") == 0) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(doc.data, 1, head, f), head);
+        assert_int_equal(fwrite(gen, 1, genlen, f), genlen);
+        assert_int_equal(fwrite(doc.data + tail, 1, doc.len - tail, f), doc.len - tail);
+        assert_int_equal(fclose(f), 0);
+    } else if (tail - head != genlen || memcmp(doc.data + head, gen, genlen) != 0) {
+        fail_msg("%s: the tables between the generated markers differ from "
+                 "devices/profiles/*.json; regenerate them with\n"
+                 "  LIFELINE_REGENERATE_DOCS=1 build/tests/test_profile\n"
+                 "and commit the result",
+                 path);
+    }
+    free(gen);
+    buf_free(&doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +316,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_override_and_add, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test(test_missing_dir),
+        cmocka_unit_test(test_reference_format),
+        cmocka_unit_test(test_reference_matches_docs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include "hj212.h"
 #include "json_plain.h"
 #include "onenet.h"
+#include "profile.h"
 #include "reading.h"
 #include "sim_models.h"
 #include "sim_payload.h"
@@ -105,6 +106,57 @@ static void test_daily_pattern_and_rain(void **state)
     }
     assert_true(wet > 500 && dry > 500);
     assert_true(max_level > 1.0); /* rain raised the water above its dry band */
+}
+
+/*
+ * A healthy simulated drainage point or manhole cover does not sit above its
+ * profile's high-water alarm: never in dry weather (no rain for the last
+ * hour of steps), and in fewer than one reading in eight overall: only a
+ * downpour lifts the water that high, as it should.
+ */
+static void test_high_water_only_in_rain(void **state)
+{
+    (void)state;
+    int n = 0;
+    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
+    assert_non_null(ps);
+    static const enum sim_category cats[] = {SIM_DRAINAGE, SIM_MANHOLE_COVER};
+    for (size_t c = 0; c < 2; c++) {
+        const char *name = sim_category_name(cats[c]);
+        const struct profile *p = profile_set_find(ps, name, strlen(name));
+        const struct profile_field *f = profile_find_field(p, "water_level", 11, NULL);
+        assert_non_null(f);
+        double alarm = f->alarm.above;
+        assert_false(isnan(alarm));
+        long high = 0, total = 0, dry_high = 0;
+        for (uint64_t idx = 0; idx < 20; idx++) {
+            struct sim_device d;
+            make(&d, cats[c], 5, idx, &none);
+            struct sim_reading r;
+            int since_rain = 1000;
+            for (int k = 0; k < 3000; k++) {
+                sim_device_step(&d, T0 + k * 60000LL, &none, &r);
+                since_rain = cats[c] == SIM_DRAINAGE && r.v[1].num > 0 ? 0 : since_rain + 1;
+                total++;
+                size_t i = 0;
+                while (i < r.n && strcmp(r.v[i].key, "water_level") != 0)
+                    i++;
+                assert_true(i < r.n);
+                if (r.v[i].num > alarm) {
+                    high++;
+                    dry_high += since_rain > 60;
+                }
+            }
+        }
+        assert_int_equal(dry_high, 0);
+        if (high * 8 > total)
+            fail_msg("%s: %ld of %ld readings above the %g m alarm", name, high, total, alarm);
+        if (cats[c] == SIM_DRAINAGE)
+            assert_true(high > 0); /* a downpour does reach it */
+        else
+            assert_int_equal(high, 0); /* covers have no rain in the model */
+    }
+    profile_set_free(ps);
 }
 
 /* The same seed gives the same payloads, byte for byte; another seed does not. */
@@ -485,11 +537,17 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_values_in_range), cmocka_unit_test(test_daily_pattern_and_rain),
-        cmocka_unit_test(test_deterministic),   cmocka_unit_test(test_distinct_timestamps),
-        cmocka_unit_test(test_fault_rates),     cmocka_unit_test(test_faults_parse_errors),
-        cmocka_unit_test(test_payloads),        cmocka_unit_test(test_hj212_crc),
-        cmocka_unit_test(test_names),           cmocka_unit_test(test_round_trip_through_decoders),
+        cmocka_unit_test(test_values_in_range),
+        cmocka_unit_test(test_daily_pattern_and_rain),
+        cmocka_unit_test(test_high_water_only_in_rain),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_distinct_timestamps),
+        cmocka_unit_test(test_fault_rates),
+        cmocka_unit_test(test_faults_parse_errors),
+        cmocka_unit_test(test_payloads),
+        cmocka_unit_test(test_hj212_crc),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_round_trip_through_decoders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
