@@ -32,6 +32,12 @@ struct knowledge {
  * one reference.
  */
 struct knowledge *knowledge_load(const struct config *c, struct buf *errors, int *nerrors);
+/*
+ * Knowledge made of profiles and a registry already loaded (tests, tools):
+ * takes both over (registry may be NULL) and the caller holds the one
+ * reference. NULL on out of memory (then both are freed).
+ */
+struct knowledge *knowledge_new(struct profile_set *profiles, struct registry *registry);
 /* Takes another reference for a new holder (any thread); returns k. NULL for NULL. */
 struct knowledge *knowledge_ref(struct knowledge *k);
 /*
