@@ -298,6 +298,69 @@ static void test_reload_rebuilds_text(void **state)
     knowledge_unref(k);
 }
 
+/* A heard asset that leaves the registry stays, unregistered, with its text
+ * copied (the knowledge it came from is freed), and is bound again with its
+ * counts when it comes back; a never-heard one is forgotten. */
+static void test_heard_asset_leaves_and_returns(void **state)
+{
+    (void)state;
+    struct knowledge *k = load_knowledge(REG);
+    struct devstate *ds = devstate_new();
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    note(ds, k, "ws-1", "water_supply", 0.31, NOW);
+    knowledge_unref(k);
+    k = load_knowledge(
+        "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,report_interval_s\n"
+        "A3,三号,drainage,九州街道,,,planned,,,\n");
+    uint64_t before = devstate_version(ds);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    /* one asset in the new registry, then the one that left it */
+    assert_int_equal(devstate_version(ds), before + 2);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_string_equal(
+        b.data,
+        "{\"id\":\"A1\",\"asset\":\"A1\",\"device\":\"ws-1\",\"name\":\"一号泵房\",\"category\":"
+        "\"water_supply\",\"district\":\"顾官屯镇\",\"status\":\"upgraded\",\"lat\":37.39,\"lon\":"
+        "116.27,\"registered\":false,\"state\":\"online\",\"interval_s\":60,\"last_seen_ms\":"
+        "1800000000000,\"last_ts_ms\":1799999999995,\"readings\":1,\"whole\":true,\"values\":{"
+        "\"pressure_out\":{\"value\":0.31,\"unit\":\"MPa\",\"type\":\"float\",\"ts_ms\":"
+        "1799999999995},\"status\":{\"value\":\"正常\\\"运行\\\"\",\"unit\":\"\",\"type\":"
+        "\"string\",\"ts_ms\":1799999999995}}}");
+    assert_int_equal(devstate_render_one(ds, "A2", NOW, &b), -ENOENT);
+    struct devstate_ident id;
+    assert_int_equal(devstate_ident(ds, "A1", &id), 0);
+    assert_string_equal(id.device, "ws-1");
+    /* the changes of that reload: A3 (new), then A1 (now unregistered) */
+    buf_reset(&b);
+    uint64_t upto = 0;
+    assert_int_equal(devstate_render_changes(ds, before, NULL, 10, NOW, &b, &upto), 0);
+    const char *a3 = strstr(b.data, "\"id\":\"A3\"");
+    const char *a1 = strstr(b.data, "\"id\":\"A1\"");
+    assert_non_null(a3);
+    assert_non_null(a1);
+    assert_true(a3 < a1);
+
+    /* back in the registry: registered again, counts kept, one entry */
+    knowledge_unref(k);
+    k = load_knowledge(REG);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"registered\":true,\"state\":\"online\""));
+    assert_non_null(strstr(b.data, "\"readings\":1,"));
+    note(ds, k, "ws-1", "water_supply", 0.5, NOW + 1);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, NULL, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":2,"));
+    assert_non_null(strstr(b.data, "\"readings\":2,"));
+
+    buf_free(&b);
+    devstate_free(ds);
+    knowledge_unref(k);
+}
+
 static void test_history(void **state)
 {
     (void)state;
@@ -340,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_registry_reading_and_render),
         cmocka_unit_test(test_changes_coalesce_and_overflow),
         cmocka_unit_test(test_reload_rebuilds_text),
+        cmocka_unit_test(test_heard_asset_leaves_and_returns),
         cmocka_unit_test(test_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
