@@ -1,7 +1,7 @@
 /*
  * devstate: the live state of every device, for the operator view (JSON API,
  * live stream, web page): who it is (asset, name, category, district,
- * coordinates, copied from the registry), when it was last heard from, its
+ * coordinates, read from the registry), when it was last heard from, its
  * last values with their units (from the category profile) and whether its
  * last reading was whole.
  *
