@@ -131,6 +131,7 @@ static struct dev *dev_add(struct alert_engine *e, const char *id)
     struct dev *d = calloc(1, sizeof *d);
     if (!d || !(d->id = strdup(id)))
         goto err;
+    d->at = (uint32_t)e->ndevs;
     if (push((void **)&e->devs, &e->ndevs, &e->capdevs, sizeof d, &d) != 0)
         goto err;
     if (strmap_put(e->devmap, id, strlen(id), d) != 0) {
@@ -145,25 +146,72 @@ err:
     return NULL;
 }
 
-/* Points every device at the asset of the current registry and its interval. */
+int32_t engine_interval_of(const struct alert_engine *e, const struct asset *a)
+{
+    if (a->report_interval_s)
+        return a->report_interval_s;
+    const struct profile *p = profile_set_find(e->k->profiles, a->category, strlen(a->category));
+    return p ? p->report_interval_s : 0;
+}
+
+/* Binds d to asset a, index i of the current registry. */
+static void dev_bind(struct alert_engine *e, struct dev *d, size_t i, const struct asset *a)
+{
+    d->asset = a;
+    d->interval_s = engine_interval_of(e, a);
+    if (e->dev_of)
+        e->dev_of[i] = d->at + 1;
+}
+
+struct dev *engine_dev_of(struct alert_engine *e, size_t i, const struct asset *a)
+{
+    if (e->dev_of && e->dev_of[i])
+        return e->devs[e->dev_of[i] - 1];
+    struct dev *d = dev_get(e, a->device_id, strlen(a->device_id));
+    if (!d && !(d = dev_add(e, a->device_id))) {
+        log_error("alerts", "out of memory adding device=%s", a->device_id);
+        return NULL;
+    }
+    dev_bind(e, d, i, a);
+    return d;
+}
+
+static bool timer_rule(const char *rule)
+{
+    return !strcmp(rule, RULE_OFFLINE) || !strcmp(rule, RULE_NEVER);
+}
+
+/*
+ * Points the devices the engine keeps at the assets of the current registry.
+ * A registered device with an offline or never_reported alert gets its
+ * state now, so that one without state is known to have none.
+ */
 static void devs_attach(struct alert_engine *e)
 {
     const struct registry *reg = e->k ? e->k->registry : NULL;
+    size_t n = registry_count(reg);
+    free(e->dev_of);
+    e->dev_of = n ? calloc(n, sizeof *e->dev_of) : NULL;
+    if (n && !e->dev_of)
+        log_error("alerts", "out of memory indexing devices=%zu: offline alerts off", n);
     for (size_t i = 0; i < e->ndevs; i++)
         e->devs[i]->asset = NULL;
-    for (size_t i = 0; i < registry_count(reg); i++) {
-        const struct asset *a = registry_at(reg, i);
-        if (!a->device_id || !a->device_id[0])
+    if (!e->dev_of)
+        return;
+    const struct asset *base = registry_at(reg, 0);
+    for (size_t i = 0; i < e->ndevs; i++) {
+        struct dev *d = e->devs[i];
+        const struct asset *a = registry_find_device(reg, d->id, strlen(d->id));
+        if (a)
+            dev_bind(e, d, (size_t)(a - base), a);
+    }
+    for (size_t i = 0; i < e->nslots; i++) {
+        const struct alert *al = &e->slots[i]->a;
+        if (!timer_rule(al->rule))
             continue;
-        struct dev *d = dev_get(e, a->device_id, strlen(a->device_id));
-        if (!d && !(d = dev_add(e, a->device_id))) {
-            log_error("alerts", "out of memory adding device=%s", a->device_id);
-            continue;
-        }
-        d->asset = a;
-        const struct profile *p =
-            profile_set_find(e->k->profiles, a->category, strlen(a->category));
-        d->interval_s = a->report_interval_s ? a->report_interval_s : p ? p->report_interval_s : 0;
+        const struct asset *a = registry_find_device(reg, al->device, strlen(al->device));
+        if (a)
+            engine_dev_of(e, (size_t)(a - base), a);
     }
 }
 
@@ -331,6 +379,7 @@ void alert_engine_free(struct alert_engine *e)
         free(e->devs[i]);
     }
     free(e->devs);
+    free(e->dev_of);
     free(e->acks);
     strmap_free(e->devmap);
     strmap_free(e->slotmap);
@@ -424,6 +473,11 @@ void alert_engine_observe(struct alert_engine *e, const struct alert_subject *s,
              s->district ? s->district : "");
     pthread_mutex_lock(&e->mu);
     struct dev *d = dev_get(e, device, strlen(device));
+    if (!d && e->k) { /* a registered device's first reading */
+        const struct asset *a = registry_find_device(e->k->registry, device, strlen(device));
+        if (a)
+            d = engine_dev_of(e, (size_t)(a - registry_at(e->k->registry, 0)), a);
+    }
     if (d)
         seen(e, d, recv_ms);
     const struct asset *a = d ? d->asset : NULL;

@@ -115,17 +115,61 @@ static void device_deadline(struct alert_engine *e, struct dev *d, int64_t horiz
     alert_fsm_condition(s, cond, now, &e->fp, engine_emit, e);
 }
 
+/*
+ * Whether registered asset a, which has no state in the engine (never
+ * reported, no alert), is due a never_reported alert at `horizon`. A device
+ * without state has no offline or never_reported alert (devs_attach), so
+ * nothing is to be looked up while the answer is no.
+ */
+static bool silent_due(const struct alert_engine *e, const struct asset *a, int32_t interval_s,
+                       int64_t horizon)
+{
+    if (a->status != ASSET_UPGRADED || interval_s <= 0)
+        return false;
+    int64_t limit = (int64_t)interval_s * 1000 * e->o.offline_misses;
+    int64_t up = a->upgraded_on >= 0 ? (int64_t)a->upgraded_on * MS_PER_DAY : 0;
+    int64_t since = up > e->first_start_ms ? up : e->first_start_ms;
+    return horizon - since >= limit;
+}
+
+/* Every registered device's offline or never_reported condition. */
+static void deadlines(struct alert_engine *e, int64_t horizon, int64_t now)
+{
+    const struct registry *reg = e->k && e->dev_of ? e->k->registry : NULL;
+    const char *category = NULL; /* categories are interned: one profile lookup per run of one */
+    int32_t cat_interval = 0;
+    for (size_t i = 0; i < registry_count(reg); i++) {
+        const struct asset *a = registry_at(reg, i);
+        if (!a->device_id[0])
+            continue;
+        if (e->dev_of[i]) {
+            device_deadline(e, e->devs[e->dev_of[i] - 1], horizon, now);
+            continue;
+        }
+        int32_t interval = a->report_interval_s;
+        if (!interval) {
+            if (a->category != category) {
+                category = a->category;
+                cat_interval = engine_interval_of(e, a);
+            }
+            interval = cat_interval;
+        }
+        if (!silent_due(e, a, interval, horizon))
+            continue;
+        struct dev *d = engine_dev_of(e, i, a);
+        if (d)
+            device_deadline(e, d, horizon, now);
+    }
+}
+
 void alert_engine_tick(struct alert_engine *e, int64_t now_ms)
 {
     pthread_mutex_lock(&e->mu);
     collector_link(e, now_ms);
     /* Held while cut off or just (re)connected: one collector_disconnected
      * alert speaks instead of an offline alert per device. */
-    if (e->connected && now_ms >= e->grace_until_ms) {
-        int64_t horizon = e->lag_ms > LAG_SLACK_MS ? now_ms - e->lag_ms : now_ms;
-        for (size_t i = 0; i < e->ndevs; i++)
-            device_deadline(e, e->devs[i], horizon, now_ms);
-    }
+    if (e->connected && now_ms >= e->grace_until_ms)
+        deadlines(e, e->lag_ms > LAG_SLACK_MS ? now_ms - e->lag_ms : now_ms, now_ms);
     for (size_t i = 0; i < e->nslots; i++)
         alert_fsm_tick(e->slots[i], now_ms, &e->fp, engine_emit, e);
     pthread_mutex_unlock(&e->mu);

@@ -1,76 +1,20 @@
-#include "devstate.h"
+/*
+ * The live state: sync with the knowledge, the pipeline's notes, lookups.
+ * Rendering is in devstate_render.c; the layout in devstate_impl.h.
+ */
+#include "devstate_impl.h"
 
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonout.h"
 #include "profile.h"
-#include "reading.h"
 #include "registry.h"
 
-#define NSHARDS 16
-#define NBUCKETS 1024 /* per shard */
-#define DEFAULT_INTERVAL_S 900
-#define OFFLINE_INTERVALS 3
-
-struct value {
-    char key[48];
-    char unit[16];
-    enum field_type type;
-    double num; /* FIELD_FLOAT */
-    int64_t i;  /* FIELD_INT */
-    bool b;     /* FIELD_BOOL */
-    char s[DEVSTATE_STR_MAX];
-    int64_t ts_ms;
-};
-
-/* An entry's strings, packed NUL-terminated into one block (id first). */
-enum text_field { T_ID, T_ASSET, T_DEVICE, T_NAME, T_CATEGORY, T_DISTRICT, T_COUNT };
-
-/* Each string is cut (at a character) to fit these, terminator included,
- * so the JSON and devstate_ident stay as they were with fixed arrays. */
-static const size_t TEXT_CAP[T_COUNT] = {128, 64, 128, 256, 32, 96};
-
-/* One per device: 100,000 registered assets are listed whether they report
- * or not, so the struct stays small and the text takes what it needs. */
-struct entry {
-    struct entry *next; /* hash chain */
-    uint64_t version;   /* of the last change */
-    char *text;         /* the T_COUNT strings, one allocation */
-    const char *status; /* static: the registry's status name, "" unregistered */
-    double lat, lon;
-    int64_t last_seen_ms, last_ts_ms;
-    uint64_t readings;
-    struct value *values;  /* NULL until the device reports a field */
-    uint16_t off[T_COUNT]; /* of each string in text; off[T_ID] is 0 */
-    uint8_t nvalues, capvalues;
-    bool registered;
-    bool seen_in_sync; /* devstate_sync_registry's mark */
-    bool whole;
-    int32_t interval_s;
-};
+const size_t devstate_text_cap[T_COUNT] = {128, 64, 128, 256, 32, 96};
 
 _Static_assert(DEVSTATE_MAX_VALUES <= UINT8_MAX, "nvalues is a uint8_t");
-
-static const char *txt(const struct entry *e, enum text_field k)
-{
-    return e->text + e->off[k];
-}
-
-struct shard {
-    pthread_mutex_t mu;
-    struct entry *buckets[NBUCKETS];
-};
-
-struct devstate {
-    struct shard shards[NSHARDS];
-    atomic_uint_least64_t version;
-    atomic_size_t unregistered;
-};
 
 static uint32_t hash(const char *s, size_t n)
 {
@@ -82,9 +26,7 @@ static uint32_t hash(const char *s, size_t n)
     return h;
 }
 
-/* The length of src[0..n) cut at a character boundary to fit cap with its
- * terminator; 0 for a NULL src. */
-static size_t cut_len(const char *src, size_t n, size_t cap)
+size_t devstate_cut_len(const char *src, size_t n, size_t cap)
 {
     if (!src)
         return 0;
@@ -99,7 +41,7 @@ static size_t cut_len(const char *src, size_t n, size_t cap)
 /* Copies src[0..n) into dst, cut at a character boundary to fit. */
 static void copy_text(char *dst, size_t cap, const char *src, size_t n)
 {
-    n = cut_len(src, n, cap);
+    n = devstate_cut_len(src, n, cap);
     if (n)
         memcpy(dst, src, n);
     dst[n] = '\0';
@@ -108,6 +50,11 @@ static void copy_text(char *dst, size_t cap, const char *src, size_t n)
 static void copy_cstr(char *dst, size_t cap, const char *src)
 {
     copy_text(dst, cap, src, src ? strlen(src) : 0);
+}
+
+static const char *txt(const struct entry *e, enum text_field k)
+{
+    return e->text + e->off[k];
 }
 
 /* An entry's strings before packing; NULL members are "". */
@@ -127,25 +74,14 @@ static void src_set_cstr(struct text_src *t, enum text_field k, const char *s)
     src_set(t, k, s, s ? strlen(s) : 0);
 }
 
-/*
- * Packs t into e->text (replacing the old block) unless e already holds
- * exactly these strings: a registry reload touching nothing allocates
- * nothing. 0 or -ENOMEM (e unchanged).
- */
+/* Packs t into e->text (replacing the old block). 0 or -ENOMEM (e unchanged). */
 static int entry_set_text(struct entry *e, const struct text_src *t)
 {
     size_t len[T_COUNT], total = 0;
-    bool same = e->text != NULL;
     for (size_t k = 0; k < T_COUNT; k++) {
-        len[k] = cut_len(t->s[k], t->len[k], TEXT_CAP[k]);
+        len[k] = devstate_cut_len(t->s[k], t->len[k], devstate_text_cap[k]);
         total += len[k] + 1;
-        if (same) {
-            const char *cur = txt(e, (enum text_field)k);
-            same = strlen(cur) == len[k] && (len[k] == 0 || memcmp(cur, t->s[k], len[k]) == 0);
-        }
     }
-    if (same)
-        return 0;
     char *text = malloc(total);
     if (!text)
         return -ENOMEM;
@@ -169,6 +105,7 @@ struct devstate *devstate_new(void)
         return NULL;
     for (size_t i = 0; i < NSHARDS; i++)
         pthread_mutex_init(&ds->shards[i].mu, NULL);
+    pthread_rwlock_init(&ds->kmu, NULL);
     return ds;
 }
 
@@ -196,17 +133,27 @@ void devstate_free(struct devstate *ds)
         }
         pthread_mutex_destroy(&ds->shards[i].mu);
     }
+    for (size_t i = 0; i < ds->nbound; i++)
+        entry_free(ds->bound[i]);
+    free(ds->bound);
+    knowledge_unref(ds->k);
+    pthread_rwlock_destroy(&ds->kmu);
     free(ds);
 }
 
-/* An id is kept cut to TEXT_CAP[T_ID]: hashing and comparing the cut one
- * finds an over-long id again instead of adding an entry per reading. */
-static size_t key_len(const char *id, size_t n)
+static const struct registry *reg_of(const struct devstate *ds)
 {
-    return cut_len(id, n, TEXT_CAP[T_ID]);
+    return ds->k ? ds->k->registry : NULL;
 }
 
-/* The shard and bucket slot of id[0..n). */
+/* An id is kept cut to its cap: hashing and comparing the cut one finds an
+ * over-long id again instead of adding an entry per reading. */
+static size_t key_len(const char *id, size_t n)
+{
+    return devstate_cut_len(id, n, devstate_text_cap[T_ID]);
+}
+
+/* The shard and bucket slot of loose id[0..n). */
 static struct shard *locate(struct devstate *ds, const char *id, size_t n, struct entry ***slot)
 {
     uint32_t h = hash(id, key_len(id, n));
@@ -225,24 +172,32 @@ static struct entry *chain_find(struct entry **slot, const char *id, size_t n)
     return NULL;
 }
 
-/* A new entry with the strings t (id among them) at the head of the chain
- * at *slot, or NULL on out of memory. Shard locked. */
-static struct entry *chain_add(struct entry **slot, const struct text_src *t)
+struct entry *devstate_loose_find(struct devstate *ds, const char *id, size_t n,
+                                  struct shard **locked)
+{
+    struct entry **slot;
+    struct shard *s = locate(ds, id, n, &slot);
+    pthread_mutex_lock(&s->mu);
+    *locked = s;
+    return chain_find(slot, id, n);
+}
+
+long devstate_asset_index(const struct devstate *ds, const char *id)
+{
+    const struct asset *a = registry_find_asset(reg_of(ds), id);
+    return a ? (long)(a - ds->abase) : -1;
+}
+
+static struct entry *entry_new(void)
 {
     struct entry *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
-    if (entry_set_text(e, t) != 0) {
-        free(e);
-        return NULL;
-    }
     e->status = "";
     e->lat = NAN;
     e->lon = NAN;
     e->whole = true;
     e->interval_s = DEFAULT_INTERVAL_S;
-    e->next = *slot;
-    *slot = e;
     return e;
 }
 
@@ -255,93 +210,180 @@ static int32_t interval_of(const struct asset *a, const struct profile *p)
     return DEFAULT_INTERVAL_S;
 }
 
-static void asset_text(struct text_src *t, const struct asset *a)
+void devstate_view_bound(const struct devstate *ds, size_t i, struct view *v)
 {
-    src_set_cstr(t, T_ID, a->asset_id);
-    src_set_cstr(t, T_ASSET, a->asset_id);
-    src_set_cstr(t, T_DEVICE, a->device_id);
-    src_set_cstr(t, T_NAME, a->name);
-    src_set_cstr(t, T_CATEGORY, a->category);
-    src_set_cstr(t, T_DISTRICT, a->district);
+    const struct asset *a = &ds->abase[i];
+    const char *src[T_COUNT] = {a->asset_id, a->asset_id, a->device_id,
+                                a->name,     a->category, a->district};
+    for (size_t k = 0; k < T_COUNT; k++) {
+        const char *s = src[k] ? src[k] : "";
+        size_t n = strlen(s), cut = devstate_cut_len(s, n, devstate_text_cap[k]);
+        if (cut < n) {
+            memcpy(v->cut[k], s, cut);
+            v->cut[k][cut] = '\0';
+            s = v->cut[k];
+        }
+        v->s[k] = s;
+    }
+    const struct profile *p =
+        ds->k->profiles ? profile_set_find(ds->k->profiles, a->category, strlen(a->category))
+                        : NULL;
+    v->status = asset_status_name(a->status);
+    v->lat = a->lat;
+    v->lon = a->lon;
+    v->interval_s = interval_of(a, p);
+    v->registered = true;
 }
 
-/* The registry's fields other than the text, which asset_text gives. */
-static void fill_from_asset(struct entry *e, const struct asset *a, const struct profile *p)
+void devstate_view_loose(const struct entry *e, struct view *v)
 {
+    for (size_t k = 0; k < T_COUNT; k++)
+        v->s[k] = txt(e, (enum text_field)k);
+    v->status = e->status;
+    v->lat = e->lat;
+    v->lon = e->lon;
+    v->interval_s = e->interval_s;
+    v->registered = false;
+}
+
+/* The text and the registry's other fields of asset a, copied into loose entry e. */
+static int copy_asset(struct entry *e, const struct asset *a, const struct profile_set *ps)
+{
+    struct text_src t;
+    src_set_cstr(&t, T_ID, a->asset_id);
+    src_set_cstr(&t, T_ASSET, a->asset_id);
+    src_set_cstr(&t, T_DEVICE, a->device_id);
+    src_set_cstr(&t, T_NAME, a->name);
+    src_set_cstr(&t, T_CATEGORY, a->category);
+    src_set_cstr(&t, T_DISTRICT, a->district);
+    if (entry_set_text(e, &t) != 0)
+        return -ENOMEM;
+    const struct profile *p = ps ? profile_set_find(ps, a->category, strlen(a->category)) : NULL;
     e->status = asset_status_name(a->status);
     e->lat = a->lat;
     e->lon = a->lon;
     e->interval_s = interval_of(a, p);
-    e->registered = true;
+    return 0;
 }
 
-int devstate_sync_registry(struct devstate *ds, const struct registry *reg,
-                           const struct profile_set *ps)
+static void chain_push(struct devstate *ds, struct entry *e)
 {
-    int rc = 0;
-    for (size_t i = 0; i < NSHARDS; i++) {
-        pthread_mutex_lock(&ds->shards[i].mu);
-        for (size_t b = 0; b < NBUCKETS; b++)
-            for (struct entry *e = ds->shards[i].buckets[b]; e; e = e->next)
-                e->seen_in_sync = false;
-        pthread_mutex_unlock(&ds->shards[i].mu);
-    }
-    size_t n = registry_count(reg);
-    for (size_t i = 0; i < n; i++) {
-        const struct asset *a = registry_at(reg, i);
-        const struct profile *p =
-            ps ? profile_set_find(ps, a->category, strlen(a->category)) : NULL;
-        struct entry **slot;
-        size_t idlen = strlen(a->asset_id);
-        struct shard *s = locate(ds, a->asset_id, idlen, &slot);
-        pthread_mutex_lock(&s->mu);
-        struct text_src t;
-        asset_text(&t, a);
-        struct entry *e = chain_find(slot, a->asset_id, idlen);
-        if (!e)
-            e = chain_add(slot, &t);
-        else if (entry_set_text(e, &t) != 0)
-            e = NULL; /* keeps its old text; a later reload retries */
-        if (e) {
-            fill_from_asset(e, a, p);
-            e->seen_in_sync = true;
-            e->version = atomic_fetch_add(&ds->version, 1) + 1;
-        } else {
-            rc = -ENOMEM;
+    struct entry **slot;
+    locate(ds, e->text, strlen(e->text), &slot);
+    e->next = *slot;
+    *slot = e;
+}
+
+/*
+ * Heard assets that leave the registry become loose with a copy of their
+ * text, made before the lock is taken (readers keep rendering meanwhile).
+ * orphans[j] is the loose entry for old bound index j, or NULL. 0 or -ENOMEM.
+ */
+static int prepare_orphans(struct devstate *ds, const struct registry *nreg,
+                           struct entry **newbound, struct entry ***orphans_out)
+{
+    struct entry **orphans = ds->nbound ? calloc(ds->nbound, sizeof *orphans) : NULL;
+    if (ds->nbound && !orphans)
+        return -ENOMEM;
+    const struct profile_set *ps = ds->k ? ds->k->profiles : NULL;
+    for (size_t i = 0; i < ds->nbound; i++) {
+        if (!ds->bound[i])
+            continue;
+        const struct asset *a = &ds->abase[i];
+        const struct asset *na = registry_find_asset(nreg, a->asset_id);
+        if (na) {
+            newbound[na - registry_at(nreg, 0)] = ds->bound[i];
+            continue;
         }
-        pthread_mutex_unlock(&s->mu);
+        struct entry *o = entry_new();
+        if (!o || copy_asset(o, a, ps) != 0) {
+            entry_free(o);
+            for (size_t j = 0; j < i; j++)
+                entry_free(orphans[j]);
+            free(orphans);
+            return -ENOMEM;
+        }
+        orphans[i] = o;
     }
-    /* Sweep: what the registry no longer holds, or now holds under an asset. */
+    *orphans_out = orphans;
+    return 0;
+}
+
+int devstate_sync_knowledge(struct devstate *ds, struct knowledge *k)
+{
+    const struct registry *nreg = k ? k->registry : NULL;
+    size_t n = registry_count(nreg);
+    struct entry **newbound = n ? calloc(n, sizeof *newbound) : NULL, **orphans = NULL;
+    if ((n && !newbound) || prepare_orphans(ds, nreg, newbound, &orphans) != 0) {
+        free(newbound);
+        return -ENOMEM;
+    }
+    pthread_rwlock_wrlock(&ds->kmu);
+    /* Loose entries the registry now names: a heard asset back in it is
+     * bound again, an unregistered device it now names is forgotten. */
     for (size_t i = 0; i < NSHARDS; i++) {
-        struct shard *s = &ds->shards[i];
-        pthread_mutex_lock(&s->mu);
         for (size_t b = 0; b < NBUCKETS; b++) {
-            struct entry **pp = &s->buckets[b];
+            struct entry **pp = &ds->shards[i].buckets[b];
             while (*pp) {
                 struct entry *e = *pp;
-                bool drop = false;
-                if (e->registered && !e->seen_in_sync) {
-                    drop = e->last_seen_ms == 0;
-                    if (!drop) {
-                        e->registered = false;
-                        e->version = atomic_fetch_add(&ds->version, 1) + 1;
-                    }
-                } else if (!e->registered && !txt(e, T_ASSET)[0] &&
-                           registry_find_device(reg, txt(e, T_DEVICE), strlen(txt(e, T_DEVICE)))) {
-                    drop = true;
-                    atomic_fetch_sub(&ds->unregistered, 1);
-                }
-                if (drop) {
-                    *pp = e->next;
-                    entry_free(e);
-                } else {
+                const char *asset = txt(e, T_ASSET), *dev = txt(e, T_DEVICE);
+                const struct asset *a = asset[0] ? registry_find_asset(nreg, asset) : NULL;
+                bool named = !asset[0] && registry_find_device(nreg, dev, strlen(dev));
+                if (!a && !named) {
                     pp = &e->next;
+                    continue;
+                }
+                *pp = e->next;
+                size_t j = a ? (size_t)(a - registry_at(nreg, 0)) : 0;
+                if (a && !newbound[j]) {
+                    free(e->text);
+                    e->text = NULL;
+                    e->next = NULL;
+                    newbound[j] = e;
+                } else {
+                    if (named)
+                        atomic_fetch_sub(&ds->unregistered, 1);
+                    entry_free(e);
                 }
             }
         }
-        pthread_mutex_unlock(&s->mu);
     }
-    return rc;
+    /* Every asset of the new registry counts as changed, in registry order,
+     * then the heard ones that left it, now unregistered. */
+    uint64_t base = atomic_load(&ds->version);
+    for (size_t j = 0; j < n; j++)
+        if (newbound[j])
+            newbound[j]->version = base + j + 1;
+    uint64_t v = base + n;
+    for (size_t i = 0; i < ds->nbound; i++) {
+        if (!orphans[i])
+            continue;
+        struct entry *e = ds->bound[i], *o = orphans[i];
+        /* the heard state moves into the entry that carries the text */
+        o->last_seen_ms = e->last_seen_ms;
+        o->last_ts_ms = e->last_ts_ms;
+        o->readings = e->readings;
+        o->whole = e->whole;
+        o->values = e->values;
+        o->nvalues = e->nvalues;
+        o->capvalues = e->capvalues;
+        e->values = NULL;
+        entry_free(e);
+        o->version = ++v;
+        chain_push(ds, o);
+    }
+    atomic_store(&ds->version, v);
+    struct knowledge *old = ds->k;
+    free(ds->bound);
+    ds->k = knowledge_ref(k);
+    ds->bound = newbound;
+    ds->nbound = n;
+    ds->abase = registry_at(nreg, 0);
+    ds->sync_base = base;
+    pthread_rwlock_unlock(&ds->kmu);
+    free(orphans);
+    knowledge_unref(old);
+    return 0;
 }
 
 /* The value slot for key, added when new; NULL past the limit. Shard locked. */
@@ -394,52 +436,84 @@ static void note_value(struct entry *e, const struct field *f, const struct prof
     copy_cstr(v->unit, sizeof v->unit, pf ? pf->unit : "");
 }
 
+/* The bound entry of a registered asset, made when it first reports; its
+ * shard is returned locked. NULL (nothing locked) when a is not in the
+ * registry synced (a sync that ran out of memory) or on out of memory. */
+static struct entry *bound_entry(struct devstate *ds, const struct asset *a, struct shard **locked)
+{
+    /* the pipeline's asset is in the registry synced unless that sync failed */
+    uintptr_t off = (uintptr_t)a - (uintptr_t)ds->abase;
+    size_t i = off / sizeof *a;
+    if (!ds->abase || (uintptr_t)a < (uintptr_t)ds->abase || i >= ds->nbound ||
+        off % sizeof *a != 0) {
+        long j = devstate_asset_index(ds, a->asset_id);
+        if (j < 0)
+            return NULL;
+        i = (size_t)j;
+    }
+    struct shard *s = bound_shard(ds, i);
+    pthread_mutex_lock(&s->mu);
+    if (!ds->bound[i] && !(ds->bound[i] = entry_new())) {
+        pthread_mutex_unlock(&s->mu);
+        return NULL;
+    }
+    *locked = s;
+    return ds->bound[i];
+}
+
+/* The loose entry of an unregistered device, made when it first reports;
+ * its shard is returned locked (also when NULL is returned). */
+static struct entry *loose_entry(struct devstate *ds, const struct devstate_obs *o,
+                                 struct shard **locked)
+{
+    struct entry **slot;
+    struct shard *s = locate(ds, o->device, o->device_len, &slot);
+    pthread_mutex_lock(&s->mu);
+    *locked = s;
+    struct entry *e = chain_find(slot, o->device, o->device_len);
+    if (e)
+        return e;
+    if (atomic_load(&ds->unregistered) >= DEVSTATE_MAX_UNREGISTERED)
+        return NULL;
+    struct text_src t = {0};
+    src_set(&t, T_ID, o->device, o->device_len);
+    src_set(&t, T_DEVICE, o->device, o->device_len);
+    src_set(&t, T_CATEGORY, o->category, o->category_len);
+    src_set(&t, T_DISTRICT, o->district, o->district_len);
+    e = entry_new();
+    if (!e || entry_set_text(e, &t) != 0) {
+        free(e);
+        return NULL;
+    }
+    e->interval_s = interval_of(NULL, o->profile);
+    e->next = *slot;
+    *slot = e;
+    atomic_fetch_add(&ds->unregistered, 1);
+    return e;
+}
+
 void devstate_note(struct devstate *ds, const struct devstate_obs *o)
 {
-    const char *id = o->asset ? o->asset->asset_id : o->device;
-    size_t idlen = o->asset ? strlen(o->asset->asset_id) : o->device_len;
-    if (!id || idlen == 0)
+    struct shard *s = NULL;
+    struct entry *e;
+    if (o->asset)
+        e = bound_entry(ds, o->asset, &s);
+    else if (o->device && o->device_len)
+        e = loose_entry(ds, o, &s);
+    else
         return;
-    struct entry **slot;
-    struct shard *s = locate(ds, id, idlen, &slot);
-    pthread_mutex_lock(&s->mu);
-    struct entry *e = chain_find(slot, id, idlen);
-    if (!e && !o->asset) {
-        if (atomic_load(&ds->unregistered) >= DEVSTATE_MAX_UNREGISTERED)
-            goto out;
-        atomic_fetch_add(&ds->unregistered, 1);
+    if (e) {
+        const struct reading *r = o->reading;
+        e->last_seen_ms = o->recv_ms;
+        e->last_ts_ms = r->ts_ms;
+        e->readings++;
+        e->whole = o->whole;
+        for (size_t i = 0; i < r->nfields; i++)
+            note_value(e, &r->fields[i], o->profile, r->ts_ms);
+        e->version = atomic_fetch_add(&ds->version, 1) + 1;
     }
-    if (!e) {
-        struct text_src t = {0};
-        if (o->asset) {
-            asset_text(&t, o->asset);
-        } else {
-            src_set(&t, T_ID, id, idlen);
-            src_set(&t, T_DEVICE, o->device, o->device_len);
-            src_set(&t, T_CATEGORY, o->category, o->category_len);
-            src_set(&t, T_DISTRICT, o->district, o->district_len);
-        }
-        e = chain_add(slot, &t);
-        if (!e) {
-            if (!o->asset)
-                atomic_fetch_sub(&ds->unregistered, 1);
-            goto out;
-        }
-        if (o->asset)
-            fill_from_asset(e, o->asset, o->profile);
-        else
-            e->interval_s = interval_of(NULL, o->profile);
-    }
-    const struct reading *r = o->reading;
-    e->last_seen_ms = o->recv_ms;
-    e->last_ts_ms = r->ts_ms;
-    e->readings++;
-    e->whole = o->whole;
-    for (size_t i = 0; i < r->nfields; i++)
-        note_value(e, &r->fields[i], o->profile, r->ts_ms);
-    e->version = atomic_fetch_add(&ds->version, 1) + 1;
-out:
-    pthread_mutex_unlock(&s->mu);
+    if (s)
+        pthread_mutex_unlock(&s->mu);
 }
 
 uint64_t devstate_version(const struct devstate *ds)
@@ -471,281 +545,29 @@ int devstate_state_parse(const char *name, enum devstate_state *out)
     return -EINVAL;
 }
 
-static enum devstate_state state_of(const struct entry *e, int64_t now_ms)
-{
-    if (e->last_seen_ms == 0)
-        return DEVSTATE_NEVER;
-    int64_t limit = (int64_t)e->interval_s * 1000 * OFFLINE_INTERVALS;
-    return now_ms - e->last_seen_ms <= limit ? DEVSTATE_ONLINE : DEVSTATE_OFFLINE;
-}
-
-static bool empty(const char *s)
-{
-    return !s || !*s;
-}
-
-static bool matches(const struct entry *e, const struct devstate_filter *f, int64_t now_ms)
-{
-    if (!f)
-        return true;
-    if (!empty(f->district) && strcmp(f->district, txt(e, T_DISTRICT)) != 0)
-        return false;
-    if (!empty(f->category) && strcmp(f->category, txt(e, T_CATEGORY)) != 0)
-        return false;
-    if (!empty(f->device) && strcmp(f->device, txt(e, T_ID)) != 0 &&
-        strcmp(f->device, txt(e, T_DEVICE)) != 0)
-        return false;
-    if (f->has_state && state_of(e, now_ms) != f->state)
-        return false;
-    if (!empty(f->q) && !strcasestr(txt(e, T_ID), f->q) && !strcasestr(txt(e, T_NAME), f->q) &&
-        !strcasestr(txt(e, T_DEVICE), f->q) && !strcasestr(txt(e, T_DISTRICT), f->q))
-        return false;
-    return true;
-}
-
-static int put_num(struct buf *b, double v)
-{
-    return isfinite(v) ? buf_printf(b, "%.15g", v) : buf_puts(b, "null");
-}
-
-static int put_kv(struct buf *b, const char *key, const char *val)
-{
-    int rc = buf_putc(b, ',');
-    return rc ? rc : json_append_kv(b, key, val);
-}
-
-static const char *type_name(enum field_type t)
-{
-    switch (t) {
-    case FIELD_INT:
-        return "int";
-    case FIELD_BOOL:
-        return "bool";
-    case FIELD_STRING:
-        return "string";
-    case FIELD_FLOAT:
-        break;
-    }
-    return "float";
-}
-
-static int render_value(struct buf *b, const struct value *v)
-{
-    int rc = json_append_string(b, v->key, strlen(v->key));
-    rc = rc ? rc : buf_puts(b, ":{\"value\":");
-    if (rc)
-        return rc;
-    switch (v->type) {
-    case FIELD_FLOAT:
-        rc = put_num(b, v->num);
-        break;
-    case FIELD_INT:
-        rc = buf_printf(b, "%lld", (long long)v->i);
-        break;
-    case FIELD_BOOL:
-        rc = buf_puts(b, v->b ? "true" : "false");
-        break;
-    case FIELD_STRING:
-        rc = json_append_string(b, v->s, strlen(v->s));
-        break;
-    }
-    rc = rc ? rc : put_kv(b, "unit", v->unit);
-    rc = rc ? rc : put_kv(b, "type", type_name(v->type));
-    rc = rc ? rc : buf_printf(b, ",\"ts_ms\":%lld}", (long long)v->ts_ms);
-    return rc;
-}
-
-/* One device as JSON. Shard locked. */
-static int render_entry(struct buf *b, const struct entry *e, int64_t now_ms)
-{
-    int rc = buf_putc(b, '{');
-    rc = rc ? rc : json_append_kv(b, "id", txt(e, T_ID));
-    rc = rc ? rc : put_kv(b, "asset", txt(e, T_ASSET));
-    rc = rc ? rc : put_kv(b, "device", txt(e, T_DEVICE));
-    rc = rc ? rc : put_kv(b, "name", txt(e, T_NAME));
-    rc = rc ? rc : put_kv(b, "category", txt(e, T_CATEGORY));
-    rc = rc ? rc : put_kv(b, "district", txt(e, T_DISTRICT));
-    rc = rc ? rc : put_kv(b, "status", e->status);
-    rc = rc ? rc : buf_puts(b, ",\"lat\":");
-    rc = rc ? rc : put_num(b, e->lat);
-    rc = rc ? rc : buf_puts(b, ",\"lon\":");
-    rc = rc ? rc : put_num(b, e->lon);
-    rc = rc ? rc : buf_printf(b, ",\"registered\":%s", e->registered ? "true" : "false");
-    rc = rc ? rc : put_kv(b, "state", devstate_state_name(state_of(e, now_ms)));
-    rc = rc ? rc
-            : buf_printf(b,
-                         ",\"interval_s\":%d,\"last_seen_ms\":%lld,\"last_ts_ms\":%lld,"
-                         "\"readings\":%llu,\"whole\":%s,\"values\":{",
-                         (int)e->interval_s, (long long)e->last_seen_ms, (long long)e->last_ts_ms,
-                         (unsigned long long)e->readings, e->whole ? "true" : "false");
-    for (size_t i = 0; !rc && i < e->nvalues; i++) {
-        if (i)
-            rc = buf_putc(b, ',');
-        rc = rc ? rc : render_value(b, &e->values[i]);
-    }
-    return rc ? rc : buf_puts(b, "}}");
-}
-
-/* A rendered device, gathered from the shards before sorting. */
-struct item {
-    uint64_t version;
-    char *id;
-    char *json;
-    size_t len;
-};
-
-struct gather {
-    struct item *items;
-    size_t n, cap;
-};
-
-static void gather_free(struct gather *g)
-{
-    for (size_t i = 0; i < g->n; i++) {
-        free(g->items[i].id);
-        free(g->items[i].json);
-    }
-    free(g->items);
-}
-
-/* Collects every matching entry with since < version <= upto, rendered. */
-static int gather(struct devstate *ds, const struct devstate_filter *f, uint64_t since,
-                  uint64_t upto, int64_t now_ms, struct gather *g)
-{
-    struct buf tmp;
-    buf_init(&tmp, 1 << 20);
-    int rc = 0;
-    for (size_t i = 0; i < NSHARDS && !rc; i++) {
-        struct shard *s = &ds->shards[i];
-        pthread_mutex_lock(&s->mu);
-        for (size_t b = 0; b < NBUCKETS && !rc; b++) {
-            for (struct entry *e = s->buckets[b]; e && !rc; e = e->next) {
-                if (e->version <= since || e->version > upto || !matches(e, f, now_ms))
-                    continue;
-                if (g->n == g->cap) {
-                    size_t cap = g->cap ? g->cap * 2 : 64;
-                    struct item *it = realloc(g->items, cap * sizeof *it);
-                    if (!it) {
-                        rc = -ENOMEM;
-                        break;
-                    }
-                    g->items = it;
-                    g->cap = cap;
-                }
-                buf_reset(&tmp);
-                rc = render_entry(&tmp, e, now_ms);
-                if (rc)
-                    break;
-                struct item *it = &g->items[g->n];
-                it->version = e->version;
-                it->id = strdup(txt(e, T_ID));
-                it->json = malloc(tmp.len + 1);
-                if (!it->id || !it->json) {
-                    free(it->id);
-                    free(it->json);
-                    rc = -ENOMEM;
-                    break;
-                }
-                memcpy(it->json, tmp.data, tmp.len + 1);
-                it->len = tmp.len;
-                g->n++;
-            }
-        }
-        pthread_mutex_unlock(&s->mu);
-    }
-    buf_free(&tmp);
-    return rc;
-}
-
-static int by_id(const void *a, const void *b)
-{
-    return strcmp(((const struct item *)a)->id, ((const struct item *)b)->id);
-}
-
-static int by_version(const void *a, const void *b)
-{
-    uint64_t x = ((const struct item *)a)->version, y = ((const struct item *)b)->version;
-    return x < y ? -1 : x > y;
-}
-
-int devstate_render_list(struct devstate *ds, const struct devstate_filter *f, int64_t now_ms,
-                         struct buf *out)
-{
-    struct gather g = {0};
-    uint64_t v = devstate_version(ds);
-    int rc = gather(ds, f, 0, UINT64_MAX, now_ms, &g);
-    if (rc)
-        goto done;
-    if (g.n > 1) /* qsort wants a non-NULL base even for nothing */
-        qsort(g.items, g.n, sizeof *g.items, by_id);
-    rc = buf_printf(out, "{\"now_ms\":%lld,\"version\":%llu,\"count\":%zu,\"devices\":[",
-                    (long long)now_ms, (unsigned long long)v, g.n);
-    for (size_t i = 0; i < g.n && !rc; i++) {
-        if (i)
-            rc = buf_putc(out, ',');
-        rc = rc ? rc : buf_append(out, g.items[i].json, g.items[i].len);
-    }
-    rc = rc ? rc : buf_puts(out, "]}\n");
-done:
-    gather_free(&g);
-    return rc;
-}
-
-int devstate_render_one(struct devstate *ds, const char *id, int64_t now_ms, struct buf *out)
-{
-    struct entry **slot;
-    size_t n = strlen(id);
-    struct shard *s = locate(ds, id, n, &slot);
-    pthread_mutex_lock(&s->mu);
-    const struct entry *e = chain_find(slot, id, n);
-    int rc = e ? render_entry(out, e, now_ms) : -ENOENT;
-    pthread_mutex_unlock(&s->mu);
-    return rc;
-}
-
-int devstate_render_changes(struct devstate *ds, uint64_t since, const struct devstate_filter *f,
-                            size_t max_events, int64_t now_ms, struct buf *out, uint64_t *upto)
-{
-    /* Only changes up to the version read first: one made while the shards
-     * are walked may sit in a shard already passed, and is picked up next
-     * time rather than lost. */
-    uint64_t v = devstate_version(ds);
-    *upto = v;
-    if (v <= since)
-        return 0;
-    struct gather g = {0};
-    int rc = gather(ds, f, since, v, now_ms, &g);
-    if (rc)
-        goto done;
-    if (g.n > max_events) {
-        rc = -EOVERFLOW;
-        goto done;
-    }
-    if (g.n > 1)
-        qsort(g.items, g.n, sizeof *g.items, by_version);
-    for (size_t i = 0; i < g.n && !rc; i++) {
-        rc = buf_printf(out,
-                        "event: reading\nid: %llu\ndata: ", (unsigned long long)g.items[i].version);
-        rc = rc ? rc : buf_append(out, g.items[i].json, g.items[i].len);
-        rc = rc ? rc : buf_puts(out, "\n\n");
-    }
-done:
-    gather_free(&g);
-    return rc;
-}
-
 int devstate_ident(struct devstate *ds, const char *id, struct devstate_ident *out)
 {
-    struct entry **slot;
-    size_t n = strlen(id);
-    struct shard *s = locate(ds, id, n, &slot);
-    pthread_mutex_lock(&s->mu);
-    const struct entry *e = chain_find(slot, id, n);
-    if (e) {
-        copy_cstr(out->asset, sizeof out->asset, txt(e, T_ASSET));
-        copy_cstr(out->device, sizeof out->device, txt(e, T_DEVICE));
-        copy_cstr(out->category, sizeof out->category, txt(e, T_CATEGORY));
+    struct view v;
+    struct shard *s = NULL;
+    int rc = 0;
+    pthread_rwlock_rdlock(&ds->kmu);
+    long i = devstate_asset_index(ds, id);
+    if (i >= 0) {
+        devstate_view_bound(ds, (size_t)i, &v);
+    } else {
+        const struct entry *e = devstate_loose_find(ds, id, strlen(id), &s);
+        if (e)
+            devstate_view_loose(e, &v);
+        else
+            rc = -ENOENT;
     }
-    pthread_mutex_unlock(&s->mu);
-    return e ? 0 : -ENOENT;
+    if (rc == 0) {
+        copy_cstr(out->asset, sizeof out->asset, v.s[T_ASSET]);
+        copy_cstr(out->device, sizeof out->device, v.s[T_DEVICE]);
+        copy_cstr(out->category, sizeof out->category, v.s[T_CATEGORY]);
+    }
+    if (s)
+        pthread_mutex_unlock(&s->mu);
+    pthread_rwlock_unlock(&ds->kmu);
+    return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * devstate: the live state of every device, for the operator view (JSON API,
  * live stream, web page): who it is (asset, name, category, district,
- * coordinates, copied from the registry), when it was last heard from, its
+ * coordinates, read from the registry), when it was last heard from, its
  * last values with their units (from the category profile) and whether its
  * last reading was whole.
  *
@@ -15,8 +15,18 @@
  *
  * Devices are keyed by asset_id when the registry knows them, else by the
  * device id (at most DEVSTATE_MAX_UNREGISTERED such). Registered assets
- * that never reported are listed too (state "never"). Everything is copied:
- * the registry and profiles may be freed after any call returns.
+ * that never reported are listed too (state "never").
+ *
+ * Memory: the state holds a reference to the knowledge (knowledge.h) it was
+ * last synced with and reads the registry's strings in place: a registered
+ * asset costs one pointer until it reports, when its entry (counts, last
+ * values) is made. Only devices the registry does not name (unregistered
+ * ones, and heard assets that left the registry on a reload) keep a copy
+ * of their text.
+ *
+ * Threads: devstate_sync_knowledge and devstate_note are called from one
+ * thread (the pipeline's), never at the same time; the rest from any
+ * thread. A reload waits for the readers in progress.
  *
  * State: "never" (no reading since start), "online" (last reading received
  * within 3 report intervals: the asset's, else its category's, else 15
@@ -36,8 +46,7 @@
 #define DEVSTATE_STR_MAX 64    /* string values are cut (at a character) to fit */
 
 struct devstate;
-struct registry;
-struct profile_set;
+struct knowledge;
 struct profile;
 struct reading;
 struct asset;
@@ -48,19 +57,21 @@ struct devstate *devstate_new(void);
 void devstate_free(struct devstate *ds);
 
 /*
- * Brings the known assets in line with `reg` (may be NULL: none) and its
- * report intervals with `ps` (may be NULL): adds an entry per asset, updates
- * names, districts and coordinates, forgets never-heard assets that left
- * the registry (heard ones stay, marked unregistered) and unregistered
- * devices the registry now names. Call at start and on every reload;
- * copies everything. 0 or -ENOMEM (the state is then partly updated).
+ * Brings the known assets in line with k's registry (may be NULL: none) and
+ * its report intervals with k's profiles: takes a reference to k (the
+ * caller keeps its own) and drops the one to the knowledge synced before;
+ * heard assets are matched to the new registry by asset_id (their counts
+ * and values stay), never-heard assets that left the registry are
+ * forgotten, heard ones stay, marked unregistered (their text copied), and
+ * unregistered devices the registry now names are forgotten. Call at start
+ * and on every reload. 0, or -ENOMEM with the state unchanged (still on the
+ * knowledge synced before). k == NULL: no registry, no profiles.
  */
-int devstate_sync_registry(struct devstate *ds, const struct registry *reg,
-                           const struct profile_set *ps);
+int devstate_sync_knowledge(struct devstate *ds, struct knowledge *k);
 
 /* One stored reading, as the pipeline saw it. */
 struct devstate_obs {
-    const struct asset *asset; /* NULL: not in the registry */
+    const struct asset *asset; /* NULL: not in the registry; else in the knowledge synced */
     const char *device;        /* the sensor's id */
     size_t device_len;
     const char *category; /* the measurement written */

@@ -40,6 +40,20 @@ err:
     return NULL;
 }
 
+struct knowledge *knowledge_new(struct profile_set *profiles, struct registry *registry)
+{
+    struct knowledge *k = calloc(1, sizeof *k);
+    if (!k) {
+        profile_set_free(profiles);
+        registry_free(registry);
+        return NULL;
+    }
+    atomic_init(&k->refs, 1);
+    k->profiles = profiles;
+    k->registry = registry;
+    return k;
+}
+
 struct knowledge *knowledge_ref(struct knowledge *k)
 {
     /* relaxed: whoever hands k over already holds a reference, so it cannot go away meanwhile */

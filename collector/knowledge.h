@@ -5,11 +5,11 @@
  * categories are checked against those profiles.
  *
  * Immutable once loaded, and reference counted: the pipeline, the alert
- * engine and the report server share one (a 100,000-asset registry is about
- * 20 MB), each holding a reference; a reload loads a new one and each holder
- * drops its reference to the old one when it adopts the new one, on its own
- * thread. Nothing in it is written after knowledge_load returns, so holders
- * read it without locks; the last knowledge_unref frees it.
+ * engine, the live view's device state and the report server share one (a
+ * 100,000-asset registry is about 15 MB), each holding a reference; a reload loads a new one and
+ * each holder drops its reference to the old one when it adopts the new one, on its own thread.
+ * Nothing in it is written after knowledge_load returns, so holders read it without locks; the last
+ * knowledge_unref frees it.
  */
 #ifndef LIFELINE_KNOWLEDGE_H
 #define LIFELINE_KNOWLEDGE_H
@@ -32,6 +32,12 @@ struct knowledge {
  * one reference.
  */
 struct knowledge *knowledge_load(const struct config *c, struct buf *errors, int *nerrors);
+/*
+ * Knowledge made of profiles and a registry already loaded (tests, tools):
+ * takes both over (registry may be NULL) and the caller holds the one
+ * reference. NULL on out of memory (then both are freed).
+ */
+struct knowledge *knowledge_new(struct profile_set *profiles, struct registry *registry);
 /* Takes another reference for a new holder (any thread); returns k. NULL for NULL. */
 struct knowledge *knowledge_ref(struct knowledge *k);
 /*

@@ -141,7 +141,7 @@ static void adopt(struct pipeline *p)
     p->k = k;
     unknown_devices_forget_registered(p->unknown, k->registry);
     if (p->devstate)
-        devstate_sync_registry(p->devstate, k->registry, k->profiles);
+        devstate_sync_knowledge(p->devstate, k);
     uint64_t g = atomic_fetch_add(&p->generation, 1) + 1;
     log_info("pipeline", "reloaded generation=%llu assets=%zu categories=%zu",
              (unsigned long long)g, k->registry ? registry_count(k->registry) : 0,
@@ -152,7 +152,7 @@ void pipeline_set_devstate(struct pipeline *p, struct devstate *ds)
 {
     p->devstate = ds;
     if (ds)
-        devstate_sync_registry(ds, p->k->registry, p->k->profiles);
+        devstate_sync_knowledge(ds, p->k);
 }
 
 void pipeline_stats(struct pipeline *p, struct pipeline_stats *out)

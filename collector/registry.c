@@ -74,6 +74,7 @@ struct loader {
     bool all_empty;
     size_t extra; /* non-empty fields past the header's columns */
     const char *interned[MAX_INTERNED];
+    size_t interned_len[MAX_INTERNED];
     size_t ninterned;
 };
 
@@ -129,15 +130,18 @@ static void fail(struct loader *L, size_t line, const char *column, const char *
 
 /* ---------------------------------------------------------------- arena */
 
-/* Categories and districts repeat on every row: store each distinct one once. */
+/* Categories, districts and models repeat on every row: store each distinct one once
+ * (the first MAX_INTERNED of them; the rest are stored per row). */
 static const char *intern(struct loader *L, const char *s, size_t len)
 {
     for (size_t i = 0; i < L->ninterned; i++)
-        if (strlen(L->interned[i]) == len && memcmp(L->interned[i], s, len) == 0)
+        if (L->interned_len[i] == len && memcmp(L->interned[i], s, len) == 0)
             return L->interned[i];
     const char *p = registry_arena_dup(L->r, s, len);
-    if (p && len && L->ninterned < MAX_INTERNED)
+    if (p && len && L->ninterned < MAX_INTERNED) {
+        L->interned_len[L->ninterned] = len;
         L->interned[L->ninterned++] = p;
+    }
     return p;
 }
 
@@ -360,17 +364,16 @@ static void row_end(struct loader *L)
     a.category = intern(L, val(L, C_CATEGORY), L->len[C_CATEGORY]);
     a.district = intern(L, val(L, C_DISTRICT), L->len[C_DISTRICT]);
     a.device_id = registry_arena_dup(r, val(L, C_DEVICE_ID), L->len[C_DEVICE_ID]);
-    a.model = registry_arena_dup(r, val(L, C_MODEL), L->len[C_MODEL]);
+    a.model = intern(L, val(L, C_MODEL), L->len[C_MODEL]);
     if (!a.asset_id || !a.name || !a.category || !a.district || !a.device_id || !a.model) {
         L->oom = true;
         return;
     }
     r->assets[idx] = a;
     r->n++;
-    if (id_ok)
-        registry_index_put(r, false, id_h, idx);
-    if (dev_ok)
-        registry_index_put(r, true, dev_h, idx);
+    if ((id_ok && registry_index_put(r, false, id_h, idx) != 0) ||
+        (dev_ok && registry_index_put(r, true, dev_h, idx) != 0))
+        L->oom = true;
 }
 
 /* ---------------------------------------------------------------- libcsv callbacks */

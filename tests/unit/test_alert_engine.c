@@ -504,6 +504,40 @@ static void test_restart_from_store(void **state)
     unlink(db);
 }
 
+/* A silent device's never_reported alert, loaded from the store, is still
+ * judged after a restart: it resolves when the registry no longer expects
+ * the device yet (the engine keeps no state for silent devices otherwise). */
+static void test_restart_never_reported_silent(void **state)
+{
+    (void)state;
+    struct alert_engine_opts o = opts();
+    o.store_path = db;
+    unlink(db);
+    struct alert_engine *e = engine(o, NULL, T0);
+    see(e, "dev-1", "manhole_cover", NULL, FIELD_FLOAT, 0, NULL, T0 + 3000);
+    see(e, "ws-1", "water_supply", NULL, FIELD_FLOAT, 0, NULL, T0 + 3000);
+    alert_engine_tick(e, T0 + 4000);
+    assert_string_equal(trace(), "fired:never_reported:dev-2 ");
+    alert_engine_free(e);
+    nevents = 0;
+
+    /* dev-2 now reports once a day: not due before a day has passed */
+    struct alert_engine *e2 = alert_engine_new(
+        &o,
+        knowledge("asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,model,"
+                  "report_interval_s\n"
+                  "MH-1,井盖一号,manhole_cover,许营镇,,,upgraded,2026-01-01,dev-1,M1,2\n"
+                  "MH-2,井盖二号,manhole_cover,许营镇,,,upgraded,2026-01-01,dev-2,M1,86400\n"),
+        NULL, sink, NULL, T0 + 4500);
+    assert_non_null(e2);
+    alert_engine_set_link(e2, true, 0, T0 + 4500);
+    see(e2, "dev-1", "manhole_cover", NULL, FIELD_FLOAT, 0, NULL, T0 + 4500);
+    alert_engine_tick(e2, T0 + 4600);
+    assert_string_equal(trace(), "resolved:never_reported:dev-2 ");
+    alert_engine_free(e2);
+    unlink(db);
+}
+
 static void test_list_json(void **state)
 {
     (void)state;
@@ -649,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_scope),
         cmocka_unit_test(test_offline_on_time),
         cmocka_unit_test(test_never_reported),
+        cmocka_unit_test(test_restart_never_reported_silent),
         cmocka_unit_test(test_grace_and_disconnect),
         cmocka_unit_test(test_lag_holds_offline),
         cmocka_unit_test(test_flapping),

@@ -12,6 +12,7 @@
 
 #include "category.h"
 #include "devstate.h"
+#include "knowledge.h"
 #include "live_history.h"
 #include "profile.h"
 #include "reading.h"
@@ -33,13 +34,24 @@ static struct registry *load_registry(const char *text)
     return r;
 }
 
+/* Profiles and a registry as the daemon holds them: one reference-counted knowledge. */
+static struct knowledge *load_knowledge(const char *text)
+{
+    int n = 0;
+    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
+    assert_non_null(ps);
+    struct knowledge *k = knowledge_new(ps, load_registry(text));
+    assert_non_null(k);
+    return k;
+}
+
 static const char *REG =
     "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,report_interval_s\n"
     "A1,一号泵房,water_supply,顾官屯镇,37.39,116.27,upgraded,2026-01-29,ws-1,60\n"
     "A2,<script>alert(1)</script>,manhole_cover,许营镇,,,upgraded,2026-01-29,mc-1,\n";
 
-static void note(struct devstate *ds, const struct registry *reg, const struct profile_set *ps,
-                 const char *device, const char *category, double pressure, int64_t recv_ms)
+static void note(struct devstate *ds, const struct knowledge *k, const char *device,
+                 const char *category, double pressure, int64_t recv_ms)
 {
     struct reading r;
     assert_int_equal(reading_init(&r, 4096), 0);
@@ -55,7 +67,7 @@ static void note(struct devstate *ds, const struct registry *reg, const struct p
     f->type = FIELD_STRING;
     f->v.s.ptr = reading_strdup(&r, "正常\"运行\"", strlen("正常\"运行\""));
     f->v.s.len = strlen(f->v.s.ptr);
-    const struct asset *a = registry_find_device(reg, device, strlen(device));
+    const struct asset *a = registry_find_device(k->registry, device, strlen(device));
     struct devstate_obs o = {.asset = a,
                              .device = device,
                              .device_len = strlen(device),
@@ -63,7 +75,7 @@ static void note(struct devstate *ds, const struct registry *reg, const struct p
                              .category_len = strlen(category),
                              .district = "topic-district",
                              .district_len = 14,
-                             .profile = profile_set_find(ps, category, strlen(category)),
+                             .profile = profile_set_find(k->profiles, category, strlen(category)),
                              .reading = &r,
                              .recv_ms = recv_ms,
                              .whole = true};
@@ -74,9 +86,7 @@ static void note(struct devstate *ds, const struct registry *reg, const struct p
 static void test_registry_reading_and_render(void **state)
 {
     (void)state;
-    int n = 0;
-    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
-    struct registry *reg = load_registry(REG);
+    struct knowledge *k = load_knowledge(REG);
     struct devstate *ds = devstate_new();
     struct buf b;
     buf_init(&b, 1 << 20);
@@ -85,7 +95,7 @@ static void test_registry_reading_and_render(void **state)
     assert_string_equal(b.data,
                         "{\"now_ms\":1800000000000,\"version\":0,\"count\":0,\"devices\":[]}\n");
     buf_reset(&b);
-    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
     uint64_t v0 = devstate_version(ds);
     assert_int_equal(v0, 2);
     assert_int_equal(devstate_render_one(ds, "A2", NOW, &b), 0);
@@ -97,7 +107,7 @@ static void test_registry_reading_and_render(void **state)
         "\"lat\":null,\"lon\":null,\"registered\":true,\"state\":\"never\",\"interval_s\":43200,"
         "\"last_seen_ms\":0,\"last_ts_ms\":0,\"readings\":0,\"whole\":true,\"values\":{}}");
 
-    note(ds, reg, ps, "ws-1", "water_supply", 0.31, NOW);
+    note(ds, k, "ws-1", "water_supply", 0.31, NOW);
     buf_reset(&b);
     assert_int_equal(devstate_render_one(ds, "A1", NOW + 1000, &b), 0);
     assert_string_equal(
@@ -117,7 +127,7 @@ static void test_registry_reading_and_render(void **state)
     assert_int_equal(devstate_render_one(ds, "nope", NOW, &b), -ENOENT);
 
     /* an unregistered device is keyed by its device id */
-    note(ds, reg, ps, "dr-9", "drainage", 1.0, NOW);
+    note(ds, k, "dr-9", "drainage", 1.0, NOW);
     buf_reset(&b);
     struct devstate_filter f = {.has_state = true, .state = DEVSTATE_ONLINE};
     assert_int_equal(devstate_render_list(ds, &f, NOW, &b), 0);
@@ -134,12 +144,12 @@ static void test_registry_reading_and_render(void **state)
     assert_non_null(strstr(b.data, "\"count\":1,\"devices\":[{\"id\":\"A2\""));
 
     /* a reload that registers dr-9 and drops A2 (never heard): both entries go */
-    registry_free(reg);
-    reg = load_registry(
+    knowledge_unref(k);
+    k = load_knowledge(
         "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,report_interval_s\n"
         "A1,一号泵房,water_supply,顾官屯镇,37.39,116.27,upgraded,2026-01-29,ws-1,60\n"
         "A9,积水点,drainage,九州街道,,,upgraded,2026-01-29,dr-9,\n");
-    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
     buf_reset(&b);
     assert_int_equal(devstate_render_list(ds, NULL, NOW, &b), 0);
     assert_non_null(strstr(b.data, "\"count\":2,"));
@@ -152,22 +162,19 @@ static void test_registry_reading_and_render(void **state)
 
     buf_free(&b);
     devstate_free(ds);
-    registry_free(reg);
-    profile_set_free(ps);
+    knowledge_unref(k);
 }
 
 static void test_changes_coalesce_and_overflow(void **state)
 {
     (void)state;
-    int n = 0;
-    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
-    struct registry *reg = load_registry(REG);
+    struct knowledge *k = load_knowledge(REG);
     struct devstate *ds = devstate_new();
-    devstate_sync_registry(ds, reg, ps);
+    devstate_sync_knowledge(ds, k);
     uint64_t since = devstate_version(ds);
     for (int i = 0; i < 50; i++)
-        note(ds, reg, ps, "ws-1", "water_supply", 0.2 + i / 100.0, NOW + i);
-    note(ds, reg, ps, "mc-1", "manhole_cover", 0.1, NOW + 100);
+        note(ds, k, "ws-1", "water_supply", 0.2 + i / 100.0, NOW + i);
+    note(ds, k, "mc-1", "manhole_cover", 0.1, NOW + 100);
 
     struct buf b;
     buf_init(&b, 1 << 20);
@@ -205,26 +212,23 @@ static void test_changes_coalesce_and_overflow(void **state)
 
     buf_free(&b);
     devstate_free(ds);
-    registry_free(reg);
-    profile_set_free(ps);
+    knowledge_unref(k);
 }
 
-/* Registry fields live in one packed block per entry: a reload that changes
- * them rebuilds it (values and counts stay), one that changes nothing keeps
- * it, and long strings are cut at a character as the fixed arrays did. */
+/* Registry fields are read from the registry synced last: a reload that
+ * changes them shows the new ones (values and counts stay), and long
+ * strings are cut at a character as the fixed arrays did. */
 static void test_reload_rebuilds_text(void **state)
 {
     (void)state;
-    int n = 0;
-    struct profile_set *ps = profile_set_load(NULL, NULL, &n);
-    struct registry *reg = load_registry(REG);
+    struct knowledge *k = load_knowledge(REG);
     struct devstate *ds = devstate_new();
     struct buf b;
     buf_init(&b, 1 << 20);
-    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
-    note(ds, reg, ps, "ws-1", "water_supply", 0.31, NOW);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    note(ds, k, "ws-1", "water_supply", 0.31, NOW);
     /* the same registry again: same JSON */
-    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
     assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
     assert_non_null(strstr(b.data, "{\"id\":\"A1\",\"asset\":\"A1\",\"device\":\"ws-1\",\"name\":"
                                    "\"一号泵房\",\"category\":\"water_supply\",\"district\":"
@@ -241,9 +245,9 @@ static void test_reload_rebuilds_text(void **state)
              "report_interval_s\n"
              "A1,%s,water_supply,九州街道,37.5,116.5,retired,,ws-2,120\n",
              name);
-    registry_free(reg);
-    reg = load_registry(csv);
-    assert_int_equal(devstate_sync_registry(ds, reg, ps), 0);
+    knowledge_unref(k);
+    k = load_knowledge(csv);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
     buf_reset(&b);
     assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
     char want[1024];
@@ -269,8 +273,8 @@ static void test_reload_rebuilds_text(void **state)
     char dev[201];
     memset(dev, 'x', 200);
     dev[200] = '\0';
-    note(ds, reg, ps, dev, "drainage", 1.0, NOW);
-    note(ds, reg, ps, dev, "drainage", 2.0, NOW); /* the same entry, not a second one */
+    note(ds, k, dev, "drainage", 1.0, NOW);
+    note(ds, k, dev, "drainage", 2.0, NOW); /* the same entry, not a second one */
     buf_reset(&b);
     assert_int_equal(devstate_render_list(ds, NULL, NOW, &b), 0);
     assert_non_null(strstr(b.data, "\"count\":2,"));
@@ -291,8 +295,70 @@ static void test_reload_rebuilds_text(void **state)
 
     buf_free(&b);
     devstate_free(ds);
-    registry_free(reg);
-    profile_set_free(ps);
+    knowledge_unref(k);
+}
+
+/* A heard asset that leaves the registry stays, unregistered, with its text
+ * copied (the knowledge it came from is freed), and is bound again with its
+ * counts when it comes back; a never-heard one is forgotten. */
+static void test_heard_asset_leaves_and_returns(void **state)
+{
+    (void)state;
+    struct knowledge *k = load_knowledge(REG);
+    struct devstate *ds = devstate_new();
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    note(ds, k, "ws-1", "water_supply", 0.31, NOW);
+    knowledge_unref(k);
+    k = load_knowledge(
+        "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,report_interval_s\n"
+        "A3,三号,drainage,九州街道,,,planned,,,\n");
+    uint64_t before = devstate_version(ds);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    /* one asset in the new registry, then the one that left it */
+    assert_int_equal(devstate_version(ds), before + 2);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_string_equal(
+        b.data,
+        "{\"id\":\"A1\",\"asset\":\"A1\",\"device\":\"ws-1\",\"name\":\"一号泵房\",\"category\":"
+        "\"water_supply\",\"district\":\"顾官屯镇\",\"status\":\"upgraded\",\"lat\":37.39,\"lon\":"
+        "116.27,\"registered\":false,\"state\":\"online\",\"interval_s\":60,\"last_seen_ms\":"
+        "1800000000000,\"last_ts_ms\":1799999999995,\"readings\":1,\"whole\":true,\"values\":{"
+        "\"pressure_out\":{\"value\":0.31,\"unit\":\"MPa\",\"type\":\"float\",\"ts_ms\":"
+        "1799999999995},\"status\":{\"value\":\"正常\\\"运行\\\"\",\"unit\":\"\",\"type\":"
+        "\"string\",\"ts_ms\":1799999999995}}}");
+    assert_int_equal(devstate_render_one(ds, "A2", NOW, &b), -ENOENT);
+    struct devstate_ident id;
+    assert_int_equal(devstate_ident(ds, "A1", &id), 0);
+    assert_string_equal(id.device, "ws-1");
+    /* the changes of that reload: A3 (new), then A1 (now unregistered) */
+    buf_reset(&b);
+    uint64_t upto = 0;
+    assert_int_equal(devstate_render_changes(ds, before, NULL, 10, NOW, &b, &upto), 0);
+    const char *a3 = strstr(b.data, "\"id\":\"A3\"");
+    const char *a1 = strstr(b.data, "\"id\":\"A1\"");
+    assert_non_null(a3);
+    assert_non_null(a1);
+    assert_true(a3 < a1);
+
+    /* back in the registry: registered again, counts kept, one entry */
+    knowledge_unref(k);
+    k = load_knowledge(REG);
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"registered\":true,\"state\":\"online\""));
+    assert_non_null(strstr(b.data, "\"readings\":1,"));
+    note(ds, k, "ws-1", "water_supply", 0.5, NOW + 1);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, NULL, NOW, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":2,"));
+    assert_non_null(strstr(b.data, "\"readings\":2,"));
+
+    buf_free(&b);
+    devstate_free(ds);
+    knowledge_unref(k);
 }
 
 static void test_history(void **state)
@@ -337,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_registry_reading_and_render),
         cmocka_unit_test(test_changes_coalesce_and_overflow),
         cmocka_unit_test(test_reload_rebuilds_text),
+        cmocka_unit_test(test_heard_asset_leaves_and_returns),
         cmocka_unit_test(test_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
