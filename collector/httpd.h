@@ -53,7 +53,8 @@ struct httpd_response {
     struct buf body;               /* the handler appends here (capped at 16 MiB) */
     const char *extra_header_name; /* optional, static */
     const char *extra_header_value;
-    const char *csp; /* optional, static: replaces HTTPD_DEFAULT_CSP */
+    const char *csp; /* optional, must outlive the response (static or the route's ctx):
+                        replaces HTTPD_DEFAULT_CSP */
     /*
      * Optional: a stream instead of `body` (which is then ignored). The
      * server owns stream_ctx from then on and calls stream_free(stream_ctx)

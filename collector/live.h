@@ -9,7 +9,12 @@
  *                              device), alert transitions, resync when a
  *                              client falls behind;
  *                              ?district= ?category= ?device= ?since=VERSION
- *   GET /  and /ui/...         the web page, compiled into the binary
+ *   GET /api/v1/settings       what the page needs of the configuration:
+ *                              {"map_tile_url": "..." | null}
+ *   GET /  and /ui/...         the web page, compiled into the binary, with
+ *                              HTTPD_DEFAULT_CSP plus, when
+ *                              http.map_tile_url is set, "img-src 'self'
+ *                              ORIGIN" for the tile server's origin
  *
  * A slow client never slows ingestion: the pipeline only updates devstate;
  * each stream pulls what changed since the version it last sent, so its
@@ -27,6 +32,7 @@
 #define LIVE_MAX_BEHIND 2000 /* changed devices one stream event batch may carry */
 #define LIVE_HEARTBEAT_MS 10000
 #define LIVE_ALERT_RING 256 /* alert transitions kept for the streams */
+#define LIVE_CSP_MAX 1024   /* the page's Content-Security-Policy */
 
 struct live;
 
