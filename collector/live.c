@@ -20,7 +20,7 @@
 #define FILTER_MAX 256
 
 struct alert_ev {
-    char device[128], district[96], category[32];
+    char device[128], asset[64], district[96], category[32];
     char *json;
 };
 
@@ -49,8 +49,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-void live_note_alert(struct live *l, const char *device, const char *district, const char *category,
-                     const char *json, size_t len)
+void live_note_alert(struct live *l, const char *device, const char *asset, const char *district,
+                     const char *category, const char *json, size_t len)
 {
     if (!l)
         return;
@@ -65,6 +65,7 @@ void live_note_alert(struct live *l, const char *device, const char *district, c
     free(ev->json);
     ev->json = copy;
     copy_str(ev->device, sizeof ev->device, device);
+    copy_str(ev->asset, sizeof ev->asset, asset);
     copy_str(ev->district, sizeof ev->district, district);
     copy_str(ev->category, sizeof ev->category, category);
     atomic_store(&l->alerts, n + 1);
@@ -75,7 +76,8 @@ static bool alert_matches(const struct alert_ev *ev, const struct devstate_filte
 {
     return (!f->district || !*f->district || strcmp(f->district, ev->district) == 0) &&
            (!f->category || !*f->category || strcmp(f->category, ev->category) == 0) &&
-           (!f->device || !*f->device || strcmp(f->device, ev->device) == 0);
+           (!f->device || !*f->device || strcmp(f->device, ev->device) == 0 ||
+            (ev->asset[0] && strcmp(f->device, ev->asset) == 0));
 }
 
 static int64_t wall_ms(void)

@@ -43,12 +43,13 @@ int live_register(struct live *l, struct httpd *http);
 /*
  * An alert transition for the streams, from any thread: `json` (one line,
  * copied) becomes the data of an "alert" event for every stream whose
- * filter matches device, district and category (NULL: ""). The last
+ * filter matches district, category and device (its ?device= names the
+ * device id or the asset id; NULL: ""). The last
  * LIVE_ALERT_RING are kept; a stream further behind gets a resync. Accepts
  * l == NULL (no live view).
  */
-void live_note_alert(struct live *l, const char *device, const char *district, const char *category,
-                     const char *json, size_t len);
+void live_note_alert(struct live *l, const char *device, const char *asset, const char *district,
+                     const char *category, const char *json, size_t len);
 /* Live streams open now (for /metrics); 0 for NULL. */
 int live_stream_count(struct live *l);
 /* Frees; accepts NULL. Call after httpd_stop (streams borrow it). */
