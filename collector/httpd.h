@@ -4,7 +4,10 @@
  * A table of routes, each a method, a path (exact, or a prefix when it ends
  * in '*') and a handler. Modules register their own routes before
  * httpd_start, so this module knows nothing of MQTT, the database, alerts or
- * reports. Request bodies are collected up to HTTPD_MAX_BODY (413 past it).
+ * reports. Request bodies are collected up to HTTPD_MAX_BODY (413 past it:
+ * at once when Content-Length announces more, else once the body has
+ * arrived, the excess read and dropped). Request line and headers must fit
+ * in the 64 KiB a connection may use (libmicrohttpd answers 414 or 431).
  * Each connection has its own thread (so that a live stream may wait for
  * news without holding up anyone else); handlers must be thread safe and
  * must not block for long. At most HTTPD_MAX_CONNECTIONS at once. Every
