@@ -286,7 +286,8 @@ function mercY(lat) {
 function mapTiles(tpl, W, H, k, wx0, wy0, ox, oy) {
   const z = Math.max(0, Math.min(19, Math.floor(Math.log2(k / 256))));
   const n = 2 ** z, size = k / n;
-  const g = s('g', { class: 'tiles', id: 'map-tiles', 'data-zoom': String(z) });
+  /* a nested <svg> clips the tiles to the map (the outer one may be wider than its viewBox) */
+  const g = s('svg', { x: 0, y: 0, width: W, height: H, class: 'tiles', id: 'map-tiles', 'data-zoom': String(z) });
   const u0 = wx0 - ox / k, u1 = wx0 + (W - ox) / k, v0 = wy0 - oy / k, v1 = wy0 + (H - oy) / k;
   const clamp = (i) => Math.max(0, Math.min(n - 1, i));
   for (let ty = clamp(Math.floor(v0 * n)); ty <= clamp(Math.floor(v1 * n)); ty++) {
