@@ -398,13 +398,11 @@ static void test_map_tile_url(void **state)
     assert_int_equal(
         load("{\"http\": {\"map_tile_url\": \"http://10.0.0.5:8081/t/{z}/{x}/{y}.png\"}}"), 0);
     assert_string_equal(cfg->http.map_tile_url, "http://10.0.0.5:8081/t/{z}/{x}/{y}.png");
-    assert_int_equal(load("{\"http\": {\"map_tile_url\": \"tiles.example/{z}/{x}/{y}.png\"}}"),
-                     1);
+    assert_int_equal(load("{\"http\": {\"map_tile_url\": \"tiles.example/{z}/{x}/{y}.png\"}}"), 1);
     assert_string_equal(errs(), "lifeline.json: http.map_tile_url: 'tiles.example/{z}/{x}/{y}.png' "
                                 "does not start with http:// or https://; fix: write it as "
                                 "'https://tiles.example/{z}/{x}/{y}.png'\n");
-    assert_int_equal(load("{\"http\": {\"map_tile_url\": \"https://t.example/{z}/{x}.png\"}}"),
-                     1);
+    assert_int_equal(load("{\"http\": {\"map_tile_url\": \"https://t.example/{z}/{x}.png\"}}"), 1);
     assert_string_equal(errs(), "lifeline.json: http.map_tile_url: 'https://t.example/{z}/{x}.png' "
                                 "lacks one of {z}, {x} and {y}; fix: the page fills in zoom, "
                                 "column and row, write e.g. "
