@@ -87,6 +87,7 @@ struct config {
         char *token;  /* operator token, from token_file or token_env; NULL: none */
         char *token_file;
         char *token_env;
+        char *map_tile_url; /* NULL: the live page's map has no tiles */
     } http;
 
     struct {

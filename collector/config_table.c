@@ -9,6 +9,7 @@
 #include "coverage.h"
 #include "dispatch.h"
 #include "numparse.h"
+#include "tileurl.h"
 #include "timestamp.h"
 #include "webhook.h"
 
@@ -316,6 +317,16 @@ static bool check_webhook(const char *v, struct buf *msg)
     return webhook_parse(v, &fmt, &url, msg) == 0;
 }
 
+static bool check_tile_url(const char *v, struct buf *msg)
+{
+    const char *problem = tileurl_problem(v);
+    if (!problem)
+        return true;
+    config_put_quoted(msg, v);
+    buf_printf(msg, " %s", problem);
+    return false;
+}
+
 static const char *const no_webhooks[] = {NULL};
 static const char *const notify_langs[] = {"zh", "en", NULL}; /* order of enum notify_lang */
 static const char *const report_langs[] = {"zh", "en", NULL};
@@ -474,6 +485,15 @@ const struct config_entry config_table[] = {
          "one of http.token_file and http.token_env."),
     STR("http.token_env", http.token_env, NULL, 0, check_env_name, "variable name",
         "Name of an environment variable holding the operator token (see http.token_file)."),
+    STR("http.map_tile_url", http.map_tile_url, NULL, 0, check_tile_url,
+        "`http(s)://host[:port]/...` with `{z}`, `{x}`, `{y}`",
+        "Map tiles for the live page's map, drawn under its SVG: a Web Mercator (XYZ) tile "
+        "URL template such as `https://tiles.example/{z}/{x}/{y}.png`, each of `{z}`, `{x}` "
+        "and `{y}` once, one host (no `{s}`), no credentials. The page's "
+        "Content-Security-Policy then allows images from that origin (scheme, host, port) "
+        "and nowhere else. Unset (the default): no tiles, nothing is loaded from elsewhere "
+        "and the map works on a closed network; it also works when the tile server cannot "
+        "be reached."),
 
     STR("hj212.time_zone", hj212.time_zone, "+08:00", CF_NONEMPTY, check_zone, "`+08:00`, `UTC+8`, `-05:30`, `UTC`; -12:00..+14:00",
         "HJ 212 DataTime (and QN, the time when a frame has no DataTime) is local time without "

@@ -390,8 +390,8 @@ static void alert_sink(void *ctx, const struct alert_event *ev)
         json_append_kv(&b, "transition", alert_transition_name(ev->transition));
         buf_puts(&b, ",\"alert\":");
         if (alert_json(&b, &ev->alert) == 0 && buf_puts(&b, "}") == 0)
-            live_note_alert(d->live, ev->alert.device, ev->alert.district, ev->alert.category,
-                            b.data, b.len);
+            live_note_alert(d->live, ev->alert.device, ev->alert.asset, ev->alert.district,
+                            ev->alert.category, b.data, b.len);
         buf_free(&b);
     }
 }

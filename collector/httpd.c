@@ -168,6 +168,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     struct httpd *s = cls;
     struct pending *p = *state;
     if (!p) { /* first call: headers only */
+        /* A body announced too large is refused before it is sent: the
+         * client is not left to upload a gigabyte that would be dropped. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        int64_t announced;
+        if (cl && num_parse_i64(cl, strlen(cl), 0, INT64_MAX, &announced) == 0 &&
+            announced > HTTPD_MAX_BODY)
+            return send_plain(c, 413, "request body too large\n");
         p = calloc(1, sizeof *p);
         if (!p)
             return MHD_NO;

@@ -4,7 +4,10 @@
  * A table of routes, each a method, a path (exact, or a prefix when it ends
  * in '*') and a handler. Modules register their own routes before
  * httpd_start, so this module knows nothing of MQTT, the database, alerts or
- * reports. Request bodies are collected up to HTTPD_MAX_BODY (413 past it).
+ * reports. Request bodies are collected up to HTTPD_MAX_BODY (413 past it:
+ * at once when Content-Length announces more, else once the body has
+ * arrived, the excess read and dropped). Request line and headers must fit
+ * in the 64 KiB a connection may use (libmicrohttpd answers 414 or 431).
  * Each connection has its own thread (so that a live stream may wait for
  * news without holding up anyone else); handlers must be thread safe and
  * must not block for long. At most HTTPD_MAX_CONNECTIONS at once. Every
@@ -53,7 +56,8 @@ struct httpd_response {
     struct buf body;               /* the handler appends here (capped at 16 MiB) */
     const char *extra_header_name; /* optional, static */
     const char *extra_header_value;
-    const char *csp; /* optional, static: replaces HTTPD_DEFAULT_CSP */
+    const char *csp; /* optional, must outlive the response (static or the route's ctx):
+                        replaces HTTPD_DEFAULT_CSP */
     /*
      * Optional: a stream instead of `body` (which is then ignored). The
      * server owns stream_ctx from then on and calls stream_free(stream_ctx)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,13 +13,14 @@
 #include "live_history.h"
 #include "log.h"
 #include "numparse.h"
+#include "tileurl.h"
 #include "webassets.h"
 
 #define POLL_MS 100
 #define FILTER_MAX 256
 
 struct alert_ev {
-    char device[128], district[96], category[32];
+    char device[128], asset[64], district[96], category[32];
     char *json;
 };
 
@@ -31,6 +33,8 @@ struct live {
     atomic_uint_least64_t alerts;          /* events noted so far */
     pthread_mutex_t query_mu;              /* one history query at a time */
     struct influx *db;                     /* made at the first query */
+    const char *tile_url;                  /* http.map_tile_url, or NULL */
+    char csp[LIVE_CSP_MAX];                /* the page's; allows the tile origin if any */
 };
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -45,8 +49,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
-void live_note_alert(struct live *l, const char *device, const char *district, const char *category,
-                     const char *json, size_t len)
+void live_note_alert(struct live *l, const char *device, const char *asset, const char *district,
+                     const char *category, const char *json, size_t len)
 {
     if (!l)
         return;
@@ -61,6 +65,7 @@ void live_note_alert(struct live *l, const char *device, const char *district, c
     free(ev->json);
     ev->json = copy;
     copy_str(ev->device, sizeof ev->device, device);
+    copy_str(ev->asset, sizeof ev->asset, asset);
     copy_str(ev->district, sizeof ev->district, district);
     copy_str(ev->category, sizeof ev->category, category);
     atomic_store(&l->alerts, n + 1);
@@ -71,7 +76,8 @@ static bool alert_matches(const struct alert_ev *ev, const struct devstate_filte
 {
     return (!f->district || !*f->district || strcmp(f->district, ev->district) == 0) &&
            (!f->category || !*f->category || strcmp(f->category, ev->category) == 0) &&
-           (!f->device || !*f->device || strcmp(f->device, ev->device) == 0);
+           (!f->device || !*f->device || strcmp(f->device, ev->device) == 0 ||
+            (ev->asset[0] && strcmp(f->device, ev->asset) == 0));
 }
 
 static int64_t wall_ms(void)
@@ -340,9 +346,25 @@ static void on_stream(void *ctx, const struct httpd_request *req, struct httpd_r
     res->stream_free = stream_free;
 }
 
+/* GET /api/v1/settings: what the page needs to know of the configuration. */
+static void on_settings(void *ctx, const struct httpd_request *req, struct httpd_response *res)
+{
+    (void)req;
+    struct live *l = ctx;
+    int rc = buf_putc(&res->body, '{');
+    if (l->tile_url)
+        rc = rc ? rc : json_append_kv(&res->body, "map_tile_url", l->tile_url);
+    else
+        rc = rc ? rc : buf_puts(&res->body, "\"map_tile_url\":null");
+    rc = rc ? rc : buf_puts(&res->body, "}\n");
+    if (rc)
+        json_error(res, 500, "the settings do not fit in a response");
+}
+
 static void on_asset(void *ctx, const struct httpd_request *req, struct httpd_response *res)
 {
-    (void)ctx;
+    struct live *l = ctx;
+    res->csp = l->csp;
     const char *path = strcmp(req->path, "/") == 0 ? "/ui/index.html" : req->path;
     const struct web_asset *a = web_asset_find(path);
     if (!a) {
@@ -363,6 +385,17 @@ struct live *live_new(const struct config *cfg, struct devstate *ds)
         return NULL;
     l->cfg = cfg;
     l->ds = ds;
+    /* The tile origin is the one place besides 'self' the page may load from. */
+    char origin[LIVE_CSP_MAX / 2];
+    const char *tiles = cfg->http.map_tile_url;
+    if (tiles && tileurl_origin(tiles, origin, sizeof origin) == 0) {
+        l->tile_url = tiles;
+        snprintf(l->csp, sizeof l->csp, "%s; img-src 'self' %s", HTTPD_DEFAULT_CSP, origin);
+    } else {
+        if (tiles)
+            log_warn("live", "map tiles off: not a tile URL map_tile_url=%s", tiles);
+        snprintf(l->csp, sizeof l->csp, "%s", HTTPD_DEFAULT_CSP);
+    }
     pthread_mutex_init(&l->mu, NULL);
     pthread_mutex_init(&l->query_mu, NULL);
     return l;
@@ -373,6 +406,7 @@ int live_register(struct live *l, struct httpd *http)
     if (httpd_route(http, "GET", "/api/v1/devices", on_devices, l) != 0 ||
         httpd_route(http, "GET", "/api/v1/devices/*", on_device, l) != 0 ||
         httpd_route(http, "GET", "/api/v1/stream", on_stream, l) != 0 ||
+        httpd_route(http, "GET", "/api/v1/settings", on_settings, l) != 0 ||
         httpd_route(http, "GET", "/", on_asset, l) != 0 ||
         httpd_route(http, "GET", "/ui/*", on_asset, l) != 0) {
         log_error("live", "cannot register the live view routes: too many routes");

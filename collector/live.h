@@ -9,7 +9,12 @@
  *                              device), alert transitions, resync when a
  *                              client falls behind;
  *                              ?district= ?category= ?device= ?since=VERSION
- *   GET /  and /ui/...         the web page, compiled into the binary
+ *   GET /api/v1/settings       what the page needs of the configuration:
+ *                              {"map_tile_url": "..." | null}
+ *   GET /  and /ui/...         the web page, compiled into the binary, with
+ *                              HTTPD_DEFAULT_CSP plus, when
+ *                              http.map_tile_url is set, "img-src 'self'
+ *                              ORIGIN" for the tile server's origin
  *
  * A slow client never slows ingestion: the pipeline only updates devstate;
  * each stream pulls what changed since the version it last sent, so its
@@ -27,6 +32,7 @@
 #define LIVE_MAX_BEHIND 2000 /* changed devices one stream event batch may carry */
 #define LIVE_HEARTBEAT_MS 10000
 #define LIVE_ALERT_RING 256 /* alert transitions kept for the streams */
+#define LIVE_CSP_MAX 1024   /* the page's Content-Security-Policy */
 
 struct live;
 
@@ -37,12 +43,13 @@ int live_register(struct live *l, struct httpd *http);
 /*
  * An alert transition for the streams, from any thread: `json` (one line,
  * copied) becomes the data of an "alert" event for every stream whose
- * filter matches device, district and category (NULL: ""). The last
+ * filter matches district, category and device (its ?device= names the
+ * device id or the asset id; NULL: ""). The last
  * LIVE_ALERT_RING are kept; a stream further behind gets a resync. Accepts
  * l == NULL (no live view).
  */
-void live_note_alert(struct live *l, const char *device, const char *district, const char *category,
-                     const char *json, size_t len);
+void live_note_alert(struct live *l, const char *device, const char *asset, const char *district,
+                     const char *category, const char *json, size_t len);
 /* Live streams open now (for /metrics); 0 for NULL. */
 int live_stream_count(struct live *l);
 /* Frees; accepts NULL. Call after httpd_stop (streams borrow it). */

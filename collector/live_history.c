@@ -50,9 +50,10 @@ static int fail(char *err, size_t errsz, const char *msg)
     return -EINVAL;
 }
 
-/* One column's points. 0 or a buf error. */
-static int put_series(struct buf *out, const char *field, const cJSON *values, int col)
+/* One column's points; *n is how many. 0 or a buf error. */
+static int put_series(struct buf *out, const char *field, const cJSON *values, int col, int *n)
 {
+    *n = 0;
     int rc = buf_puts(out, "{");
     rc = rc ? rc : json_append_kv(out, "field", field);
     rc = rc ? rc : buf_puts(out, ",\"points\":[");
@@ -65,6 +66,7 @@ static int put_series(struct buf *out, const char *field, const cJSON *values, i
             continue;
         rc = buf_printf(out, "%s[%.0f,%.15g]", first ? "" : ",", t->valuedouble, v->valuedouble);
         first = false;
+        (*n)++;
     }
     return rc ? rc : buf_puts(out, "]}");
 }
@@ -95,10 +97,17 @@ int live_history_json(const char *answer, size_t len, int hours, struct buf *out
         const char *name = c->valuestring;
         if (strncmp(name, MEAN_PREFIX, strlen(MEAN_PREFIX)) == 0)
             name += strlen(MEAN_PREFIX);
+        /* A field without a value in the window (InfluxDB still names its
+         * column when another field has values) is left out, not charted empty. */
+        size_t mark = out->len;
+        int points = 0;
         if (!first)
             rc = buf_putc(out, ',');
-        first = false;
-        rc = rc ? rc : put_series(out, name, values, i);
+        rc = rc ? rc : put_series(out, name, values, i, &points);
+        if (!rc && points == 0)
+            buf_truncate(out, mark);
+        else
+            first = false;
     }
     rc = rc ? rc : buf_puts(out, "]}\n");
 done:

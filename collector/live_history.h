@@ -3,8 +3,9 @@
  * charts, as JSON:
  *   {"hours":24,"interval_s":600,
  *    "series":[{"field":"pressure_out","points":[[ts_ms,value],...]},...]}
- * One series per numeric field (mean per interval, about 144 points), empty
- * intervals left out. Booleans and strings are not charted.
+ * One series per numeric field that has a value in the window (mean per
+ * interval, about 144 points), empty intervals left out, oldest first;
+ * fields in InfluxDB's order (by name). Booleans and strings are not charted.
  */
 #ifndef LIFELINE_LIVE_HISTORY_H
 #define LIFELINE_LIVE_HISTORY_H

@@ -55,7 +55,7 @@ const SEVERITIES = ['critical', 'major', 'minor', 'warning'];
 
 const S = {
   lang: localStorage.getItem('lifeline.lang') || 'zh',
-  devices: new Map(), version: 0, es: null, alerts: null, coverage: null,
+  devices: new Map(), version: 0, es: null, alerts: null, coverage: null, settings: {},
   renderQueued: false, lastEvent: 0,
 };
 
@@ -129,6 +129,13 @@ async function getJSON(url, opts) {
 }
 
 /* ------------------------------------------------------------ live data */
+/* What the page needs of the collector's configuration (http.map_tile_url). */
+async function loadSettings() {
+  try {
+    const { status, body } = await getJSON('/api/v1/settings');
+    if (status === 200 && body) S.settings = body;
+  } catch (e) { S.settings = {}; }
+}
 async function loadDevices() {
   const { status, body } = await getJSON('/api/v1/devices');
   if (status !== 200 || !body) return;
@@ -266,17 +273,50 @@ function coverageSummary() {
     })));
 }
 
+/* Web Mercator in world units (0..1, y down), the projection of XYZ map tiles. */
+function mercX(lon) { return (lon + 180) / 360; }
+function mercY(lat) {
+  const r = Math.max(-85, Math.min(85, lat)) * Math.PI / 180;
+  return (1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2;
+}
+
+/* The XYZ tiles that cover the W x H map at scale k (SVG units per world
+ * unit) with world point (wx0, wy0) at (ox, oy): a zoom whose tiles are 256
+ * to 512 units wide. Failed tiles simply stay blank (closed network). */
+function mapTiles(tpl, W, H, k, wx0, wy0, ox, oy) {
+  const z = Math.max(0, Math.min(19, Math.floor(Math.log2(k / 256))));
+  const n = 2 ** z, size = k / n;
+  /* a nested <svg> clips the tiles to the map (the outer one may be wider than its viewBox) */
+  const g = s('svg', { x: 0, y: 0, width: W, height: H, class: 'tiles', id: 'map-tiles', 'data-zoom': String(z) });
+  const u0 = wx0 - ox / k, u1 = wx0 + (W - ox) / k, v0 = wy0 - oy / k, v1 = wy0 + (H - oy) / k;
+  const clamp = (i) => Math.max(0, Math.min(n - 1, i));
+  for (let ty = clamp(Math.floor(v0 * n)); ty <= clamp(Math.floor(v1 * n)); ty++) {
+    for (let tx = clamp(Math.floor(u0 * n)); tx <= clamp(Math.floor(u1 * n)); tx++) {
+      const href = tpl.replace('{z}', String(z)).replace('{x}', String(tx)).replace('{y}', String(ty));
+      g.appendChild(s('image', { href, x: (ox + (tx / n - wx0) * k).toFixed(1), y: (oy + (ty / n - wy0) * k).toFixed(1),
+        width: size.toFixed(1), height: size.toFixed(1), preserveAspectRatio: 'none', class: 'tile' }));
+    }
+  }
+  return g;
+}
+
 function viewMap() {
   const list = [...S.devices.values()].filter((d) => typeof d.lat === 'number' && typeof d.lon === 'number');
   const W = 1000, H = 640, pad = 40;
   const wrap = h('div', { class: 'view map' });
   if (!list.length) { wrap.appendChild(h('p', { text: t('none') })); return wrap; }
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
-  for (const d of list) { x0 = Math.min(x0, d.lon); x1 = Math.max(x1, d.lon); y0 = Math.min(y0, d.lat); y1 = Math.max(y1, d.lat); }
-  const sx = (x1 - x0) || 0.01, sy = (y1 - y0) || 0.01;
+  for (const d of list) {
+    const mx = mercX(d.lon), my = mercY(d.lat);
+    x0 = Math.min(x0, mx); x1 = Math.max(x1, mx); y0 = Math.min(y0, my); y1 = Math.max(y1, my);
+  }
+  const sx = (x1 - x0) || 0.00003, sy = (y1 - y0) || 0.00003; /* one asset: about 10 km across */
   const k = Math.min((W - 2 * pad) / sx, (H - 2 * pad) / sy);
-  const px = (lon) => pad + (lon - x0) * k, py = (lat) => H - pad - (lat - y0) * k;
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'mapsvg', id: 'map-svg' });
+  const ox = (W - (x1 - x0) * k) / 2, oy = (H - (y1 - y0) * k) / 2;
+  const px = (lon) => ox + (mercX(lon) - x0) * k, py = (lat) => oy + (mercY(lat) - y0) * k;
+  const tiles = S.settings.map_tile_url;
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'mapsvg' + (tiles ? ' tiled' : ''), id: 'map-svg' });
+  if (tiles) svg.appendChild(mapTiles(tiles, W, H, k, x0, y0, ox, oy));
   for (let i = 0; i <= 10; i++) {
     svg.appendChild(s('line', { x1: pad + i * (W - 2 * pad) / 10, y1: pad, x2: pad + i * (W - 2 * pad) / 10, y2: H - pad, class: 'gridline' }));
     svg.appendChild(s('line', { x1: pad, y1: pad + i * (H - 2 * pad) / 10, x2: W - pad, y2: pad + i * (H - 2 * pad) / 10, class: 'gridline' }));
@@ -482,7 +522,7 @@ document.addEventListener('DOMContentLoaded', async () => {
   window.addEventListener('hashchange', () => render(true));
   applyLang();
   tick(); setInterval(tick, 1000);
-  await loadDevices();
+  await Promise.all([loadSettings(), loadDevices()]);
   connect();
   loadAlerts(); loadCoverage();
   setInterval(loadAlerts, 10000);

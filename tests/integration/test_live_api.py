@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 import time
 import urllib.parse
 
@@ -216,6 +217,43 @@ class TestLiveApi(harness.TestCase):
         mine.close()
         other.close()
 
+    def test_stream_device_filter(self):
+        """?device= names the asset id or the device id; it filters readings
+        and alert transitions alike."""
+        broker, _, ll = self.start()
+        by_asset = SSE(ll.http_port, "/api/v1/stream?device=A-WS-1")
+        by_device = SSE(ll.http_port, "/api/v1/stream?device=ws-001")
+        other = SSE(ll.http_port, "/api/v1/stream?device=ws-002")
+        for s in (by_asset, by_device, other):
+            self.assertEqual(s.events(2)[0][0], "hello")
+        harness.publish(broker.port, "lifeline/x/water_supply/ws-002",
+                        json.dumps({"pressure_out": 0.21}))
+        harness.publish(broker.port, "lifeline/x/manhole_cover/mc-001",
+                        json.dumps({"tilt": 1.0}))
+        harness.publish(broker.port, "lifeline/x/water_supply/ws-001",
+                        json.dumps({"pressure_out": 0.3, "pump_fault": True}))
+        for s in (by_asset, by_device):
+            harness.wait_until(lambda: s.events(0.2) and
+                               {"reading", "alert"} <= {e for e, _ in s.parse()}, 15,
+                               "a reading and an alert for ws-001")
+        # a later reading of ws-002 ends what `other` may see: alert events
+        # that went before it in the ring are sent before it
+        harness.publish(broker.port, "lifeline/x/water_supply/ws-002",
+                        json.dumps({"pressure_out": 0.22}))
+        harness.wait_until(lambda: other.events(0.2) and
+                           [d["values"]["pressure_out"]["value"] for e, d in other.parse()
+                            if e == "reading"][-1:] == [0.22], 10, "ws-002's second reading")
+        for s in (by_asset, by_device):
+            evs = s.parse()
+            self.assertEqual({d["id"] for e, d in evs if e == "reading"}, {"A-WS-1"})
+            alerts = [d["alert"] for e, d in evs if e == "alert"]
+            self.assertEqual([(a["device"], a["asset"], a["rule"]) for a in alerts],
+                             [("ws-001", "A-WS-1", "fault:pump_fault")])
+        self.assertEqual({e for e, _ in other.parse()}, {"hello", "reading"})
+        self.assertEqual({d["id"] for e, d in other.parse() if e == "reading"}, {"A-WS-2"})
+        for s in (by_asset, by_device, other):
+            s.close()
+
     def test_sigterm_with_streams_open(self):
         """Open streams end with the daemon: SIGTERM exits 0, promptly."""
         broker, _, ll = self.start()
@@ -244,6 +282,37 @@ class TestLiveApi(harness.TestCase):
         self.assertTrue(h["content-type"].startswith("text/html"))
         status, _, _ = harness.http("GET", ll.url + "/ui/nothing.js")
         self.assertEqual(status, 404)
+        self.assertEqual(get_json(ll, "/api/v1/settings")[:2], (200, {"map_tile_url": None}))
+
+    def test_map_tiles_csp(self):
+        """http.map_tile_url: the page (and only the page) may load images
+        from the tile server's origin, and learns the template."""
+        broker = self.mosquitto()
+        influx = self.influx()
+        tiles = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png?style=dark"
+        ll = self.lifeline(broker, influx, {"http": {"map_tile_url": tiles}})
+        page_csp = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                    "img-src 'self' http://127.0.0.1:9")
+        for path in ("/", "/ui/app.js", "/ui/index.html"):
+            status, _, headers = harness.http("GET", ll.url + path)
+            self.assertEqual(status, 200, path)
+            self.assertEqual(headers["Content-Security-Policy"], page_csp, path)
+        status, doc, headers = get_json(ll, "/api/v1/settings")
+        self.assertEqual((status, doc), (200, {"map_tile_url": tiles}))
+        self.assertEqual(headers["Content-Security-Policy"],
+                         "default-src 'self'; script-src 'self'; style-src 'self'")
+        self.assertEqual(harness.http("GET", ll.url + "/report")[2]["Content-Security-Policy"],
+                         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                         "frame-ancestors 'self'")
+        ll.stop()
+        # a bad template stops the daemon before it starts, naming key and fix
+        ll.config["http"]["map_tile_url"] = "https://{s}.tiles.example/{z}/{x}/{y}.png"
+        ll.write_config()
+        r = subprocess.run(ll.command(), capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("http.map_tile_url: 'https://{s}.tiles.example/{z}/{x}/{y}.png' has a "
+                      "placeholder in the host (such as {s}); fix: name one host, e.g. "
+                      "'https://tiles.example/{z}/{x}/{y}.png'", r.stderr.decode("utf-8"))
 
 
 if __name__ == "__main__":

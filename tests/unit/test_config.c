@@ -432,6 +432,26 @@ static void test_listen(void **state)
     }
 }
 
+/* http.map_tile_url: unset by default; a template is stored; a bad one names key and fix. */
+static void test_map_tile_url(void **state)
+{
+    (void)state;
+    assert_int_equal(load("{}"), 0);
+    assert_null(cfg->http.map_tile_url);
+    assert_int_equal(
+        load("{\"http\": {\"map_tile_url\": \"http://10.0.0.5:8081/t/{z}/{x}/{y}.png\"}}"), 0);
+    assert_string_equal(cfg->http.map_tile_url, "http://10.0.0.5:8081/t/{z}/{x}/{y}.png");
+    assert_int_equal(load("{\"http\": {\"map_tile_url\": \"tiles.example/{z}/{x}/{y}.png\"}}"), 1);
+    assert_string_equal(errs(), "lifeline.json: http.map_tile_url: 'tiles.example/{z}/{x}/{y}.png' "
+                                "does not start with http:// or https://; fix: write it as "
+                                "'https://tiles.example/{z}/{x}/{y}.png'\n");
+    assert_int_equal(load("{\"http\": {\"map_tile_url\": \"https://t.example/{z}/{x}.png\"}}"), 1);
+    assert_string_equal(errs(), "lifeline.json: http.map_tile_url: 'https://t.example/{z}/{x}.png' "
+                                "lacks one of {z}, {x} and {y}; fix: the page fills in zoom, "
+                                "column and row, write e.g. "
+                                "'https://tiles.example/{z}/{x}/{y}.png'\n");
+}
+
 static void test_password_file(void **state)
 {
     (void)state;
@@ -734,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_topic_filters),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_listen),
+        cmocka_unit_test(test_map_tile_url),
         cmocka_unit_test(test_password_file),
         cmocka_unit_test(test_password_env),
         cmocka_unit_test(test_rules_between_keys),

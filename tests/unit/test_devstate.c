@@ -388,6 +388,16 @@ static void test_history(void **state)
                         "\"points\":[[2000,5]]},{\"field\":\"pressure_out\",\"points\":"
                         "[[1000,0.3],[2000,0.25]]}]}\n");
     buf_reset(&out);
+    /* columns without a value in the window are left out, wherever they are */
+    const char *nulls =
+        "{\"results\":[{\"statement_id\":0,\"series\":[{\"name\":\"water_supply\",\"columns\":"
+        "[\"time\",\"mean_a\",\"mean_b\",\"mean_c\",\"mean_d\"],\"values\":[[1000,null,1,null,"
+        "null],[2000,null,null,null,2]]}]}]}";
+    assert_int_equal(live_history_json(nulls, strlen(nulls), 24, &out, err, sizeof err), 0);
+    assert_string_equal(out.data, "{\"hours\":24,\"interval_s\":600,\"series\":[{\"field\":\"b\","
+                                  "\"points\":[[1000,1]]},{\"field\":\"d\",\"points\":"
+                                  "[[2000,2]]}]}\n");
+    buf_reset(&out);
     const char *empty = "{\"results\":[{\"statement_id\":0}]}";
     assert_int_equal(live_history_json(empty, strlen(empty), 24, &out, err, sizeof err), 0);
     assert_string_equal(out.data, "{\"hours\":24,\"interval_s\":600,\"series\":[]}\n");
