@@ -24,7 +24,7 @@ class TestBrokerNoSession(harness.TestCase):
         ll = self.lifeline(broker, influx)  # waits for the first SUBSCRIBE
         self.assertEqual(broker.subscriptions(), 1)
         base = (harness.now_ms() // 1000 - 3600) * 1000
-        payloads = [json.dumps({"ts": base + i * 100, "water_level": i / 100}) for i in range(N)]
+        payloads = [json.dumps({"ts": base + i * 100, "water_level": i / 1000}) for i in range(N)]
 
         harness.publish(broker.port, TOPIC, payloads[:N // 2])
         self.wait_count(influx, "drainage", "water_level", N // 2)
@@ -51,7 +51,7 @@ class TestBrokerNoSession(harness.TestCase):
         self.wait_count(influx, "drainage", "water_level", N)
         pts = influx.points(DB, "drainage")
         self.assertEqual([(p["time"], p["water_level"]) for p in pts],
-                         [(base + i * 100, i / 100) for i in range(N)])
+                         [(base + i * 100, i / 1000) for i in range(N)])
         self.assertEqual(broker.subscriptions(), 2)
         self.assertEqual(ll.quarantine(), [])
         self.assertEqual(ll.stop(), 0)

@@ -18,7 +18,7 @@ class TestBrokerRestart(harness.TestCase):
         influx = self.influx()
         ll = self.lifeline(broker, influx)
         base = (harness.now_ms() // 1000 - 3600) * 1000
-        payloads = [json.dumps({"ts": base + i * 100, "water_level": i / 100}) for i in range(N)]
+        payloads = [json.dumps({"ts": base + i * 100, "water_level": i / 1000}) for i in range(N)]
 
         harness.publish(broker.port, TOPIC, payloads[:N // 2])
         connects = broker.connects()
@@ -35,7 +35,7 @@ class TestBrokerRestart(harness.TestCase):
         self.wait_count(influx, "drainage", "water_level", N)
         pts = influx.points(DB, "drainage")
         self.assertEqual([(p["time"], p["water_level"]) for p in pts],
-                         [(base + i * 100, i / 100) for i in range(N)])
+                         [(base + i * 100, i / 1000) for i in range(N)])
         # a message in flight at the stop may come again: harmless, same point
         self.assertGreaterEqual(ll.metric("lifeline_points_written_total"), N)
         self.assertEqual(ll.quarantine(), [])

@@ -16,7 +16,7 @@ GARBAGE = b"\xab" * 100
 
 
 def payloads(base):
-    return [json.dumps({"ts": base + i, "water_level": i / 100}) for i in range(N)]
+    return [json.dumps({"ts": base + i, "water_level": i / 1000}) for i in range(N)]
 
 
 class TestWalCorruptTail(harness.TestCase):
@@ -49,7 +49,7 @@ class TestWalCorruptTail(harness.TestCase):
         print("sent=%d stored=%d lost=%d (damaged tail: %d bytes)"
               % (N, len(pts), N - len(pts), corrupt))
         self.assertEqual([(p["time"], p["water_level"]) for p in pts],
-                         [(base + i, i / 100) for i in range(kept)])
+                         [(base + i, i / 1000) for i in range(kept)])
         self.assertEqual(ll.quarantine(), [])
         self.assertEqual(ll.stop(), 0)
 
