@@ -45,6 +45,7 @@
 #ifndef LIFELINE_LINEPROTO_H
 #define LIFELINE_LINEPROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,7 +63,18 @@ struct lp_tag {
     const char *value; /* value_len bytes, need not be NUL-terminated */
     size_t value_len;  /* 0: the tag is omitted (its key is still checked for being
                           empty, reserved, out of order or a duplicate) */
+    bool plain;        /* the caller vouches that lp_plain() is true of key and value:
+                          they are copied without a look at each byte (the key is
+                          still checked as above). false: escaped and checked. */
 };
+
+/*
+ * True when s[0..n) holds no byte that a measurement, tag key, tag value or
+ * field key escapes or refuses (',', ' ', '=', '\', NUL, CR, LF): such a
+ * text is written exactly as it is. For a caller that meets the same text
+ * often (a device's tags) and remembers the answer in lp_tag.plain.
+ */
+bool lp_plain(const char *s, size_t n);
 
 /*
  * Appends one line to `out`:

@@ -126,10 +126,10 @@ int notify_line(const struct alert_event *ev, int64_t now_ms, struct buf *out, c
     const char *tr = alert_transition_name(ev->transition);
     /* sorted by key, as lineproto requires; empty values are left out */
     struct lp_tag tags[] = {
-        {"asset", TEXT(a, asset)},       {"category", TEXT(a, category)},
-        {"device", TEXT(a, device)},     {"district", TEXT(a, district)},
-        {"rule", TEXT(a, rule)},         {"severity", sev, strlen(sev)},
-        {"state", state, strlen(state)}, {"transition", tr, strlen(tr)},
+        {"asset", TEXT(a, asset), false},       {"category", TEXT(a, category), false},
+        {"device", TEXT(a, device), false},     {"district", TEXT(a, district), false},
+        {"rule", TEXT(a, rule), false},         {"severity", sev, strlen(sev), false},
+        {"state", state, strlen(state), false}, {"transition", tr, strlen(tr), false},
     };
     struct field f[10];
     size_t n = 0;

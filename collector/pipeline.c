@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "plain_tags.h"
 #include "quarantine.h"
 #include "reading.h"
 #include "timestamp.h"
@@ -40,6 +41,7 @@ struct pipeline {
     struct knowledge *k;                 /* in use by the pipeline thread */
     _Atomic(struct knowledge *) pending; /* handed over by pipeline_set_knowledge */
     struct unknown_devices *unknown;
+    struct plain_tags *plain;    /* which registered assets' tags need no escaping */
     struct devstate *devstate;   /* borrowed; NULL: none */
     struct alert_engine *alerts; /* borrowed; NULL: none */
     struct reading r;
@@ -103,7 +105,8 @@ struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct 
     };
     p->validator = validator_new(&vo);
     p->unknown = unknown_devices_new(UNKNOWN_DEVICES_CAP);
-    if (!p->validator || !p->unknown)
+    p->plain = plain_tags_new(k->registry);
+    if (!p->validator || !p->unknown || !p->plain)
         goto err_free;
     /* Flattened keys and strings of one reading never outgrow twice the payload. */
     if (reading_init(&p->r, (size_t)cfg->mqtt.max_payload * 2 + 4096) != 0)
@@ -116,6 +119,7 @@ struct pipeline *pipeline_new(const struct config *cfg, struct wal *wal, struct 
     return p;
 
 err_free:
+    plain_tags_free(p->plain);
     reading_free(&p->r);
     buf_free(&p->batch);
     unknown_devices_free(p->unknown);
@@ -140,6 +144,8 @@ static void adopt(struct pipeline *p)
     knowledge_unref(p->k);
     p->k = k;
     unknown_devices_forget_registered(p->unknown, k->registry);
+    if (plain_tags_reset(p->plain, k->registry) != 0) /* answers false: tags are escaped */
+        log_warn("pipeline", "out of memory for the tag cache: every tag is escaped");
     if (p->devstate)
         devstate_sync_knowledge(p->devstate, k);
     uint64_t g = atomic_fetch_add(&p->generation, 1) + 1;
@@ -268,7 +274,7 @@ static int write_points(struct pipeline *p, const struct wal_record *rec, const 
             if (used[j] || (f->ts_ms ? f->ts_ms : r->ts_ms) != t)
                 continue;
             used[j] = true;
-            has_rsrp |= strcmp(f->key, "rsrp") == 0;
+            has_rsrp |= f->key_len == 4 && memcmp(f->key, "rsrp", 4) == 0;
             p->scratch[n] = *f;
             p->scratch[n++].ts_ms = 0;
         }
@@ -365,12 +371,17 @@ static int process(struct pipeline *p, const struct wal_record *rec)
 
     /* Sorted by key, as lineproto requires; an empty value is left out. */
     const char *model = a && a->model ? a->model : "";
-    pt.tags[0] = (struct lp_tag){"asset", a ? a->asset_id : "", a ? strlen(a->asset_id) : 0};
-    pt.tags[1] = (struct lp_tag){"device", who.device, who.device_len};
-    pt.tags[2] = (struct lp_tag){"district", dis ? dis : "", dis ? dis_len : 0};
-    pt.tags[3] = (struct lp_tag){"kind", who.kind ? who.kind : "", who.kind_len};
-    pt.tags[4] = (struct lp_tag){"model", model, strlen(model)};
-    pt.tags[5] = (struct lp_tag){"unregistered", "true", unregistered ? 4 : 0};
+    /* A registered asset's own text, checked once per registry (plain_tags);
+     * the device id is a->device_id's bytes (found by exact match); what
+     * comes from the message (a topic's district, kind) is always checked. */
+    bool plain = plain_tags_asset(p->plain, a);
+    pt.tags[0] = (struct lp_tag){"asset", a ? a->asset_id : "", a ? strlen(a->asset_id) : 0, plain};
+    pt.tags[1] = (struct lp_tag){"device", who.device, who.device_len, plain};
+    pt.tags[2] = (struct lp_tag){"district", dis ? dis : "", dis ? dis_len : 0,
+                                 plain && a && dis == a->district};
+    pt.tags[3] = (struct lp_tag){"kind", who.kind ? who.kind : "", who.kind_len, false};
+    pt.tags[4] = (struct lp_tag){"model", model, strlen(model), plain};
+    pt.tags[5] = (struct lp_tag){"unregistered", "true", unregistered ? 4 : 0, true};
     rc = write_points(p, rec, &pt, res.rsrp_normalised);
     if (rc < 0)
         return rc;
@@ -502,6 +513,7 @@ void pipeline_free(struct pipeline *p)
     dispatch_free(p->dispatch);
     validator_free(p->validator);
     unknown_devices_free(p->unknown);
+    plain_tags_free(p->plain);
     knowledge_unref(p->k);
     knowledge_unref(atomic_load(&p->pending));
     reading_free(&p->r);

@@ -56,17 +56,43 @@ void validator_free(struct validator *v)
     free(v);
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+/* A 64-bit hash that reads eight bytes at a time (the byte-wise FNV-1a it
+ * replaces was half of validate's instructions). Only ever compared with
+ * itself within one process: nothing stores it. */
+#define MUL1 0x9e3779b97f4a7c15ULL
+#define MUL2 0xbf58476d1ce4e5b9ULL
+
+static uint64_t mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * MUL1;
+    return h ^ (h >> 29);
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
+    h = mix(h, n);
+    for (; n >= 8; s += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = mix(h, w);
+    }
+    if (n) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < n; i++)
+            w |= (uint64_t)s[i] << (8 * i);
+        h = mix(h, w);
     }
     return h;
 }
 
-#define FNV0 1469598103934665603ULL
+static uint64_t finish(uint64_t h)
+{
+    h = (h ^ (h >> 32)) * MUL2;
+    return h ^ (h >> 31);
+}
+
+#define SEED 1469598103934665603ULL
 
 /* Order-independent digest of the fields: the same values in another order are the same. */
 static uint64_t digest(const struct reading *r)
@@ -74,24 +100,27 @@ static uint64_t digest(const struct reading *r)
     uint64_t sum = r->nfields;
     for (size_t i = 0; i < r->nfields; i++) {
         const struct field *f = &r->fields[i];
-        uint64_t h = fnv(FNV0, f->key, f->key_len);
-        h = fnv(h, &f->ts_ms, sizeof f->ts_ms);
-        h = fnv(h, &f->type, sizeof f->type);
+        uint64_t h = hash_bytes(SEED, f->key, f->key_len);
+        h = mix(h, (uint64_t)f->ts_ms);
+        h = mix(h, (uint64_t)f->type);
         switch (f->type) {
-        case FIELD_FLOAT:
-            h = fnv(h, &f->v.f, sizeof f->v.f);
-            break;
-        case FIELD_INT:
-            h = fnv(h, &f->v.i, sizeof f->v.i);
-            break;
-        case FIELD_BOOL:
-            h = fnv(h, &f->v.b, sizeof f->v.b);
-            break;
-        case FIELD_STRING:
-            h = fnv(h, f->v.s.ptr, f->v.s.len);
+        case FIELD_FLOAT: {
+            uint64_t bits;
+            memcpy(&bits, &f->v.f, sizeof bits);
+            h = mix(h, bits);
             break;
         }
-        sum += h * 0x9e3779b97f4a7c15ULL;
+        case FIELD_INT:
+            h = mix(h, (uint64_t)f->v.i);
+            break;
+        case FIELD_BOOL:
+            h = mix(h, f->v.b);
+            break;
+        case FIELD_STRING:
+            h = hash_bytes(h, f->v.s.ptr, f->v.s.len);
+            break;
+        }
+        sum += finish(h) * MUL1;
     }
     return sum;
 }
@@ -264,7 +293,7 @@ static bool check_field(const struct validate_subject *s, const struct profile_f
                label(a, sizeof a, sent, canon));
         return false;
     }
-    if (strcmp(pf->name, "rsrp") == 0 && normalise_rsrp(f))
+    if (pf->name[0] == 'r' && strcmp(pf->name, "rsrp") == 0 && normalise_rsrp(f))
         res->rsrp_normalised = true;
     if (f->v.f >= pf->min && f->v.f <= pf->max)
         return true;
@@ -340,7 +369,7 @@ int validate_reading(struct validator *v, const struct validate_subject *s, stru
                      int64_t now_ms, struct validate_result *res)
 {
     memset(res, 0, sizeof *res);
-    res->device_hash = fnv(FNV0, s->device, s->device_len);
+    res->device_hash = finish(hash_bytes(SEED, s->device, s->device_len));
     res->ts_ms = r->ts_ms;
     if (s->unregistered && v->o.quarantine_unknown_devices) {
         refuse(res, REASON_UNKNOWN_DEVICE,

@@ -63,6 +63,33 @@ class TestReload(harness.TestCase):
         self.assertEqual(last.get("asset"), "N-1")
         self.assertIn("asset_id: 'N-1' repeats line 3", ll.log_text())
 
+    def test_sighup_changed_row_needs_escaping(self):
+        """The pipeline remembers, per registered asset, that its tags need
+        no escaping (plain_tags): a reload that gives the same device a
+        district and a model with a blank and '=' must be escaped, not
+        copied as the old row's answer said."""
+        path = self.tmp + "/assets.csv"
+        knowledge.write_registry(path, [("M-1", "drainage", "许营镇", "mv-1", "LV1")])
+        broker = self.mosquitto()
+        influx = self.influx()
+        ll = self.lifeline(broker, influx, {"registry": {"assets": path}})
+        topic = "lifeline/d1/drainage/mv-1"
+        harness.publish(broker.port, topic, payloads(0, N))
+        self.wait_count(influx, "drainage", "water_level", N)
+
+        knowledge.write_registry(path, [("M-1", "drainage", "九州 街道=东", "mv-1", "LV 2")])
+        ll.proc.send_signal(signal.SIGHUP)
+        self.wait_metric(ll, "lifeline_knowledge_generation", 2)
+        harness.publish(broker.port, topic, payloads(N, N))
+        self.wait_count(influx, "drainage", "water_level", 2 * N)
+        pts = influx.points(DB, "drainage")
+        self.assertEqual(sorted(p["time"] for p in pts), [T + i for i in range(2 * N)])
+        for p in pts[:N]:
+            self.assertEqual((p.get("district"), p.get("model")), ("许营镇", "LV1"))
+        for p in pts[N:]:
+            self.assertEqual((p.get("district"), p.get("model")), ("九州 街道=东", "LV 2"))
+        self.assertEqual(ll.quarantine(), [])
+
 
 if __name__ == "__main__":
     harness.main()
