@@ -206,6 +206,20 @@ static bool check_listen(const char *v, struct buf *msg)
     return ok;
 }
 
+/* The FILTER of "FILTER=..." (v up to eq) is a valid topic filter. */
+static bool check_filter_part(const char *v, const char *eq, struct buf *msg)
+{
+    char filter[1024];
+    size_t n = (size_t)(eq - v);
+    if (n >= sizeof filter) {
+        buf_puts(msg, "filter too long; fix: shorten it");
+        return false;
+    }
+    memcpy(filter, v, n);
+    filter[n] = '\0';
+    return config_check_topic_filter(filter, msg);
+}
+
 /* FILTER=DECODER */
 static bool check_decoder_route(const char *v, struct buf *msg)
 {
@@ -221,15 +235,7 @@ static bool check_decoder_route(const char *v, struct buf *msg)
                    DISPATCH_DECODER_NAMES);
         return false;
     }
-    char filter[1024];
-    size_t n = (size_t)(eq - v);
-    if (n >= sizeof filter) {
-        buf_puts(msg, "filter too long; fix: shorten it");
-        return false;
-    }
-    memcpy(filter, v, n);
-    filter[n] = '\0';
-    return config_check_topic_filter(filter, msg);
+    return check_filter_part(v, eq, msg);
 }
 
 #define ZONE_FIX                                                                                   \
@@ -261,15 +267,7 @@ static bool check_zone_override(const char *v, struct buf *msg)
         buf_puts(msg, " has no UTC offset after '='; " ZONE_FIX);
         return false;
     }
-    char filter[1024];
-    size_t n = (size_t)(eq - v);
-    if (n >= sizeof filter) {
-        buf_puts(msg, "filter too long; fix: shorten it");
-        return false;
-    }
-    memcpy(filter, v, n);
-    filter[n] = '\0';
-    return config_check_topic_filter(filter, msg);
+    return check_filter_part(v, eq, msg);
 }
 
 /* "" (off), a topic, or a topic with one {topic} that is not the whole of it. */
