@@ -10,6 +10,7 @@
 #ifndef LIFELINE_FUZZ_H
 #define LIFELINE_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,16 @@ void fuzz_check_decoded(int rc, const struct reading *r, const struct device_ref
  * when it refuses it, checks that the output buffer is unchanged.
  */
 void fuzz_check_lineproto(const struct reading *r, const char *dev, size_t dev_len);
+
+/*
+ * For a thing-model payload (thing_model.h) that the decoder accepted
+ * (rc 0): every non-null value in the first "params" (a pair
+ * counting as its "value", a pair being an object with exactly one "value"
+ * and at most one "time") must be a field: nothing is dropped silently. The
+ * Alink event form (THING_EVENT with params {value:{...}}) is not counted.
+ */
+void fuzz_check_thing_model(const char *payload, size_t len, int rc, const struct reading *r,
+                            bool event);
 
 /* The reading every decoder target reuses, its arena sized as the pipeline
  * sizes it (2 * max_payload + 4096) for FUZZ_MAX_PAYLOAD. Longer inputs

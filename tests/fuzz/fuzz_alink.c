@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char detail[256];
     int rc = alink_decode(&in, r, &who, &why, detail, sizeof detail);
     fuzz_check_decoded(rc, r, &who, why, detail, sizeof detail);
+    fuzz_check_thing_model(in.payload, in.len, rc, r, who.kind != NULL);
     if (who.device) {
         FUZZ_CHECK(who.device >= in.topic && who.device + who.device_len <= in.topic + in.topic_len,
                    "device is a slice of the topic");

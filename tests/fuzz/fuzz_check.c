@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
 #include "lineproto.h"
 #include "utf8.h"
@@ -82,6 +84,58 @@ void fuzz_check_decoded(int rc, const struct reading *r, const struct device_ref
         }
     }
     fuzz_check_lineproto(r, who->device, who->device ? who->device_len : 0);
+}
+
+/* ---------------------------------------------------------------- thing model */
+
+static size_t count_named(const cJSON *obj, const char *name)
+{
+    size_t n = 0;
+    for (const cJSON *c = obj->child; c; c = c->next)
+        n += strcmp(c->string, name) == 0;
+    return n;
+}
+
+static bool cj_is_pair(const cJSON *o)
+{
+    if (!cJSON_IsObject(o) || count_named(o, "value") != 1 || count_named(o, "time") > 1)
+        return false;
+    for (const cJSON *c = o->child; c; c = c->next)
+        if (strcmp(c->string, "value") != 0 && strcmp(c->string, "time") != 0)
+            return false;
+    return true;
+}
+
+static size_t cj_leaves(const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsObject(v))
+        return 1;
+    size_t n = 0;
+    for (const cJSON *c = v->child; c; c = c->next)
+        n += cj_leaves(c);
+    return n;
+}
+
+void fuzz_check_thing_model(const char *payload, size_t len, int rc, const struct reading *r,
+                            bool event)
+{
+    if (rc != 0)
+        return;
+    cJSON *j = cJSON_ParseWithLength(payload, len);
+    FUZZ_CHECK(j && cJSON_IsObject(j), "cJSON reads a decoded payload as an object");
+    /* a second top-level "params" or "time" is ignored, as cJSON_GetObjectItem did
+     * (test_alink.c test_escapes_and_firsts): only the first is counted */
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(j, "params");
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(params, "value");
+    if (!(event && cj_is_pair(params) && cJSON_IsObject(ev))) {
+        size_t n = 0;
+        for (const cJSON *c = params->child; c; c = c->next)
+            n += cj_leaves(cj_is_pair(c) ? cJSON_GetObjectItemCaseSensitive(c, "value") : c);
+        FUZZ_CHECK(n == r->nfields, "every value in params is a field");
+    }
+    cJSON_Delete(j);
 }
 
 /* ---------------------------------------------------------------- line protocol reader */
