@@ -93,6 +93,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < who.device_len; i++)
             FUZZ_CHECK(who.device[i] > 0x20 && who.device[i] < 0x7f, "MN is printable ASCII");
         FUZZ_CHECK(who.kind && who.kind_len > 0, "a data CN has a kind");
+        for (size_t i = 0; i < r->nfields; i++) {
+            const char *k = r->fields[i].key;
+            for (size_t j = 0; k[j]; j++)
+                FUZZ_CHECK(k[j] > 0x20 && k[j] < 0x7f && !(k[j] >= 'A' && k[j] <= 'Z') &&
+                               k[j] != '-',
+                           "keys are printable ASCII, lowercase, '-' made '_'");
+        }
     }
     check_frames(s, size);
     return 0;
