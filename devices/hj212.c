@@ -172,8 +172,21 @@ int hj212_ack(struct buf *out, const struct hj212_msg *m)
     if (!m->qn)
         return -EINVAL;
     buf_init(&b, HJ212_MAX_SEG);
-    int rc = buf_printf(&b, "QN=%.*s;ST=91;CN=9014;PW=%.*s;MN=%.*s;Flag=4;CP=&&&&", (int)m->qn_len,
-                        m->qn, (int)m->pw_len, m->pw ? m->pw : "", (int)m->mn_len, m->mn);
+    /* Appended, not printed with %.*s: the reply must name the QN byte for byte, and
+     * printf would stop at a NUL byte inside it (the header does not refuse one). */
+    int rc = buf_puts(&b, "QN=");
+    if (rc == 0)
+        rc = buf_append(&b, m->qn, m->qn_len);
+    if (rc == 0)
+        rc = buf_puts(&b, ";ST=91;CN=9014;PW=");
+    if (rc == 0 && m->pw)
+        rc = buf_append(&b, m->pw, m->pw_len);
+    if (rc == 0)
+        rc = buf_puts(&b, ";MN=");
+    if (rc == 0)
+        rc = buf_append(&b, m->mn, m->mn_len);
+    if (rc == 0)
+        rc = buf_puts(&b, ";Flag=4;CP=&&&&");
     if (rc == 0)
         rc = hj212_frame(out, b.data, b.len);
     buf_free(&b);

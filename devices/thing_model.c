@@ -187,19 +187,23 @@ static size_t member(const struct walk *w, size_t obj, const char *name)
     return 0;
 }
 
-/* True when the object at token `obj` is a {value[,time]} pair (or envelope). */
+/* True when the object at token `obj` is a {value[,time]} pair (or envelope):
+ * exactly one "value", at most one "time". With two, taking the first would
+ * drop the other silently; as a struct, the repeated name is refused. */
 static bool is_pair(const struct walk *w, size_t obj)
 {
     const struct jscan_tok *t = w->t;
     size_t end = obj + 1 + t[obj].len;
-    bool has_value = false;
+    size_t values = 0, times = 0;
     for (size_t i = obj + 1; i < end; i = jscan_next(t, i + 1)) {
         if (jscan_str_is(w->json, &t[i], "value"))
-            has_value = true;
-        else if (!jscan_str_is(w->json, &t[i], "time"))
+            values++;
+        else if (jscan_str_is(w->json, &t[i], "time"))
+            times++;
+        else
             return false;
     }
-    return has_value;
+    return values == 1 && times <= 1;
 }
 
 /* Walks the properties in the object at token `params`, noting the newest

@@ -14,8 +14,8 @@
  *    Each member is one thing-model property ("param"), either
  *      a plain value         "batteryLevel": 87
  *      a {value,time} pair   "tiltAngle": {"value": 12.5, "time": 1524448722000}
- *    An object is taken as the pair when it has a "value" member and no
- *    member besides "value" and "time"; any other object is a struct
+ *    An object is taken as the pair when it has exactly one "value" member,
+ *    at most one "time" and no other member; any other object is a struct
  *    property, flattened with '_' ({"gps":{"lat":1}} is the field "gps_lat",
  *    at most THING_MODEL_MAX_DEPTH names deep). The value of a pair may be a
  *    struct too ("st":{"value":{"a":1}} is the field "st_a").

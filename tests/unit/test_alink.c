@@ -317,16 +317,35 @@ static void test_escapes_and_firsts(void **state)
     bad(PROP, "{\"params\":{\"a\":1},\"x\":[1,2,}", REASON_MALFORMED, "invalid json at byte 27");
 }
 
+/* Found by fuzz_alink's check that no value in params is dropped: a pair
+ * with two "value" (or two "time") members kept the first and dropped the
+ * other silently. It is a struct now, whose repeated name is refused. */
+static void test_pair_with_two_values(void **state)
+{
+    (void)state;
+    bad(PROP, "{\"params\":{\"tilt\":{\"value\":1,\"value\":2}}}", REASON_MALFORMED,
+        "field 'tilt_value': duplicate key (structs are flattened with '_')");
+    bad(PROP, "{\"params\":{\"tilt\":{\"value\":1,\"time\":1764380000000,\"time\":2}}}",
+        REASON_MALFORMED, "field 'tilt_time': duplicate key (structs are flattened with '_')");
+    ok(PROP, "{\"params\":{\"tilt\":{\"value\":1,\"time\":1764380000000}}}");
+    want_float("tilt", 1, INT64_C(1764380000000));
+}
+
 int main(void)
 {
     /* The decoder fits the pipeline's table of decoders. */
     decoder_fn fn = alink_decode;
     (void)fn;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_property_post), cmocka_unit_test(test_times),
-        cmocka_unit_test(test_values),        cmocka_unit_test(test_payload_errors),
-        cmocka_unit_test(test_events),        cmocka_unit_test(test_topics),
-        cmocka_unit_test(test_detail_cut),    cmocka_unit_test(test_escapes_and_firsts),
+        cmocka_unit_test(test_property_post),
+        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_payload_errors),
+        cmocka_unit_test(test_events),
+        cmocka_unit_test(test_topics),
+        cmocka_unit_test(test_detail_cut),
+        cmocka_unit_test(test_escapes_and_firsts),
+        cmocka_unit_test(test_pair_with_two_values),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

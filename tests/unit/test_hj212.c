@@ -205,6 +205,36 @@ static void test_parse_and_ack(void **state)
     buf_free(&b);
 }
 
+/* Found by fuzzing (tests/fuzz/corpus/hj212/crash-ack-qn-nul): the reply was
+ * printed with %.*s, which stops at a NUL byte in the QN, so it named a
+ * different QN than the message, and the length field counted the cut text. */
+static void test_ack_names_qn_byte_for_byte(void **state)
+{
+    (void)state;
+    static const char seg[] = "QN=2025\0x;ST=32;CN=2011;PW=1\0;MN=A1;Flag=7;CP=&&&&";
+    struct buf b;
+    buf_init(&b, 1000);
+    assert_int_equal(hj212_frame(&b, seg, sizeof seg - 1), 0);
+    struct hj212_msg m;
+    assert_int_equal(hj212_parse(b.data, b.len, &m, &why, detail, sizeof detail), 0);
+    assert_int_equal(m.qn_len, 6);
+    assert_true(hj212_wants_ack(&m));
+    struct buf ack;
+    buf_init(&ack, 1000);
+    assert_int_equal(hj212_ack(&ack, &m), 0);
+    static const char want[] = "QN=2025\0x;ST=91;CN=9014;PW=1\0;MN=A1;Flag=4;CP=&&&&";
+    char frame[128];
+    memcpy(frame, "##0050", 6);
+    memcpy(frame + 6, want, sizeof want - 1);
+    snprintf(frame + 6 + sizeof want - 1, 7, "%04X\r\n",
+             (unsigned)hj212_crc(want, sizeof want - 1));
+    assert_int_equal(sizeof want - 1, 50);
+    assert_int_equal(ack.len, 6 + 50 + 6);
+    assert_memory_equal(ack.data, frame, ack.len);
+    buf_free(&ack);
+    buf_free(&b);
+}
+
 static void test_example_is_not_data(void **state)
 {
     (void)state;
@@ -477,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_crc_verified_example),
         cmocka_unit_test(test_frame),
         cmocka_unit_test(test_parse_and_ack),
+        cmocka_unit_test(test_ack_names_qn_byte_for_byte),
         cmocka_unit_test(test_example_is_not_data),
         cmocka_unit_test(test_realtime),
         cmocka_unit_test(test_kinds_and_statistics),
