@@ -187,6 +187,16 @@ static size_t member(const struct walk *w, size_t obj, const char *name)
     return 0;
 }
 
+/* How many members of the object at token `obj` are named `name`. */
+static size_t members(const struct walk *w, size_t obj, const char *name)
+{
+    const struct jscan_tok *t = w->t;
+    size_t end = obj + 1 + t[obj].len, n = 0;
+    for (size_t i = obj + 1; i < end; i = jscan_next(t, i + 1))
+        n += jscan_str_is(w->json, &t[i], name);
+    return n;
+}
+
 /* True when the object at token `obj` is a {value[,time]} pair (or envelope):
  * exactly one "value", at most one "time". With two, taking the first would
  * drop the other silently; as a struct, the repeated name is refused. */
@@ -253,6 +263,14 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
     rc = decode_json_object(payload, len, toks, THING_MODEL_TOKS, why, detail, detail_len);
     if (rc)
         goto out;
+    /* a second "params" or "time" would be dropped silently: refuse it */
+    static const char *const once[] = {"params", "time"};
+    for (size_t k = 0; k < 2; k++) {
+        if (members(&w, 0, once[k]) > 1) {
+            rc = FAIL(&w, REASON_MALFORMED, "'%s' given twice", once[k]);
+            goto out;
+        }
+    }
     size_t t = member(&w, 0, "time");
     if (t) {
         rc = get_time(&w, &toks[t], NULL, &top_ts);

@@ -10,7 +10,9 @@
  *    \u0000 escapes (REASON_MALFORMED, "invalid json at byte N"). Members
  *    other than "params" and "time" ("id", "version", "method", "sys") are
  *    ignored: the topic, not "method", says what the message is.
- *  - "params" must be present and an object (REASON_MALFORMED otherwise).
+ *  - "params" must be present, once, and an object; "time" may be given
+ *    once (REASON_MALFORMED otherwise, "'params' given twice": a second
+ *    one would be dropped).
  *    Each member is one thing-model property ("param"), either
  *      a plain value         "batteryLevel": 87
  *      a {value,time} pair   "tiltAngle": {"value": 12.5, "time": 1524448722000}
