@@ -901,6 +901,65 @@ def publish_raw(port, topic, payload, qos=1, timeout=30.0, args=()):
                              % (topic, r.returncode, r.stderr.decode("utf-8", "replace")))
 
 
+def publish_together(port, messages, client_id="lifeline-test-pub", timeout=30.0):
+    """Publishes [(topic, payload str or bytes), ...] at QoS 1 in ONE MQTT
+    3.1.1 connection, back to back, and returns once the broker has
+    acknowledged every one. For readings of many devices that must reach the
+    daemon at (nearly) the same moment: one mosquitto_pub per topic, even run
+    side by side, spreads them over seconds on a loaded machine."""
+
+    def packet(kind, body):
+        n, length = len(body), bytearray()
+        while True:
+            n, digit = n >> 7, n & 0x7F
+            length.append(digit | (0x80 if n else 0))
+            if not n:
+                return bytes([kind]) + bytes(length) + body
+
+    def string(text):
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return len(data).to_bytes(2, "big") + data
+
+    def read_packet(sock):
+        def exactly(n):
+            data = b""
+            while len(data) < n:
+                chunk = sock.recv(n - len(data))
+                if not chunk:
+                    raise AssertionError("the broker closed the connection")
+                data += chunk
+            return data
+        kind = exactly(1)[0]
+        n, shift = 0, 0
+        while True:
+            b = exactly(1)[0]
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        return kind, exactly(n)
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        # protocol MQTT level 4, clean session, keep-alive 60 s
+        sock.sendall(packet(0x10, string("MQTT") + bytes([4, 0x02, 0, 60]) + string(client_id)))
+        kind, body = read_packet(sock)
+        if kind != 0x20 or body[1:2] != b"\0":
+            raise AssertionError("CONNACK refused: %r %r" % (kind, body))
+        pending = set()
+        out = b""
+        for i, (topic, payload) in enumerate(messages, 1):
+            if isinstance(payload, str):
+                payload = payload.encode("utf-8")
+            out += packet(0x32, string(topic) + i.to_bytes(2, "big") + payload)
+            pending.add(i)
+        sock.sendall(out)
+        while pending:
+            kind, body = read_packet(sock)
+            if kind == 0x40:
+                pending.discard(int.from_bytes(body[:2], "big"))
+        sock.sendall(packet(0xE0, b""))
+
+
 def subscribe(port, topic, count, timeout=30.0, args=()):
     """Receives `count` messages with mosquitto_sub; returns their payloads
     (one per line, so only for newline-free payloads). Starts a process and
