@@ -181,7 +181,7 @@ class TestAlertsDelivery(harness.TestCase):
         states = harness.wait_until(
             lambda: (lambda r: r if r and all(x["state"] == "firing" for x in r.values())
                      else None)(retained(broker, len(devices))),
-            10, "retained firing states")
+            30, "retained firing states")
         self.assertEqual(sorted(states), sorted(topic.values()))
         for d in devices:
             s = states[topic[d]]
@@ -228,7 +228,7 @@ class TestAlertsDelivery(harness.TestCase):
         states = harness.wait_until(
             lambda: (lambda r: r if r and all(x["state"] == "resolved" for x in r.values())
                      else None)(retained(broker, len(devices))),
-            10, "retained resolved states")
+            30, "retained resolved states")
         self.assertEqual(sorted(states), sorted(topic.values()))
         self.assertEqual(sorted((s["device"], s["transition"], s["id"], s["fired_at"],
                                  s["resolved_at"]) for s in states.values()),
