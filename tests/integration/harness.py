@@ -181,6 +181,24 @@ def wait_until(predicate, timeout, what, interval=0.05):
         time.sleep(interval)
 
 
+def wait_settled(fetch, enough, timeout, what, quiet=0.2, interval=0.05):
+    """wait_until for a database answer that grows: polls fetch() until
+    enough(answer) holds and the answer has stayed the same for `quiet` s;
+    returns it. InfluxDB 1.x applies a write field by field (its cache is
+    keyed by series and field), so a query that runs during a write can see
+    a point with only some of its fields; the next answer then differs."""
+    state = {"value": None, "since": None}
+
+    def check():
+        value = fetch()
+        now = time.monotonic()
+        if state["since"] is None or value != state["value"]:
+            state["value"], state["since"] = value, now
+        return (value,) if enough(value) and now - state["since"] >= quiet else None
+
+    return wait_until(check, timeout, what, interval)[0]
+
+
 def port_open(port):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -1073,28 +1091,33 @@ class TestCase(unittest.TestCase):
         and returns them, oldest first."""
         last = [[]]
 
-        def enough():
+        def fetch():
             last[0] = influx.points(db, measurement)
-            return len(last[0]) >= n
+            return last[0]
 
         try:
-            wait_until(enough, timeout, "%d points in %s" % (n, measurement))
+            wait_settled(fetch, lambda pts: len(pts) >= n, timeout,
+                         "%d points in %s" % (n, measurement))
         except AssertionError as e:
             self.fail("%s; have %d: %r" % (e, len(last[0]), last[0][:5]))
         self.assertEqual(len(last[0]), n, "points in %s" % measurement)
         return last[0]
 
     def wait_count(self, influx, measurement, field, n, timeout=30.0, db=DB):
-        """Waits until count(field) in measurement reaches n (fails showing
-        the last count)."""
+        """Waits until count(field) in measurement reaches n and the counts
+        of all its fields have settled (no write half applied: see
+        wait_settled); fails showing the last count."""
         last = [0]
 
-        def enough():
-            last[0] = influx.count(db, measurement, field)
-            return last[0] >= n
+        def counts():
+            rows = influx.rows(db, "SELECT count(*) FROM %s" % influxql_ident(measurement))
+            got = rows[0] if rows else {}
+            last[0] = got.get("count_" + field, 0)
+            return got
 
         try:
-            wait_until(enough, timeout, "%d points in %s" % (n, measurement), interval=0.1)
+            wait_settled(counts, lambda c: c.get("count_" + field, 0) >= n, timeout,
+                         "%d points in %s" % (n, measurement), interval=0.1)
         except AssertionError as e:
             self.fail("%s; have %d" % (e, last[0]))
 
