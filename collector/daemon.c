@@ -163,11 +163,12 @@ static void check_intake(struct daemon *d)
     bool room =
         c->wal.full_policy != WAL_FULL_PAUSE || max <= 0 || ws.bytes_used < max / 100 * RESUME_PCT;
     if (d->paused && room && !ws.io_error) {
-        ingest_resume(d->in);
-        d->paused = false;
+        /* Log first, as for the pause: whoever sees paused 0 finds the line. */
         log_info("daemon", "resuming mqtt intake used_bytes=%lld max_bytes=%lld paused_s=%lld",
                  (long long)ws.bytes_used, (long long)max,
                  (long long)((ingest_now_ms() - d->paused_since_ms) / 1000));
+        ingest_resume(d->in);
+        d->paused = false;
     }
 }
 

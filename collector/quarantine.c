@@ -102,11 +102,12 @@ static int format_record(struct buf *b, int64_t time_ms, enum reason reason, con
 int quarantine_add(struct quarantine *q, int64_t time_ms, enum reason reason, const char *detail,
                    const char *topic, const void *payload, size_t len)
 {
-    metrics_rejected(reason);
     log_debug("quarantine", "reason=%s topic=%s detail=\"%s\"", reason_name(reason),
               topic ? topic : "", detail ? detail : "");
-    if (!q)
+    if (!q) {
+        metrics_rejected(reason);
         return -EBADF;
+    }
     pthread_mutex_lock(&q->lock);
     buf_reset(&q->line);
     int rc = format_record(&q->line, time_ms, reason, detail, topic, payload ? payload : "",
@@ -127,6 +128,9 @@ int quarantine_add(struct quarantine *q, int64_t time_ms, enum reason reason, co
         }
     }
     pthread_mutex_unlock(&q->lock);
+    /* Counted once the record is in the file: whoever sees the count in
+     * /metrics finds the record. */
+    metrics_rejected(reason);
     if (rc) {
         metrics_add(C_QUARANTINE_WRITE_ERRORS, 1);
         log_error("quarantine", "cannot write record reason=%s error=\"%s\"", reason_name(reason),

@@ -48,3 +48,12 @@ def wait_alert(ll, timeout=15.0, **filters):
         found = alerts(ll, **filters)
         return found[0] if len(found) == 1 else None
     return harness.wait_until(one, timeout, "one alert with %r" % filters, interval=0.02)
+
+
+def last_seen(ll, asset):
+    """When the daemon received the asset's latest reading (epoch ms, its
+    clock): the start of the device's offline deadline."""
+    status, body, _ = harness.http("GET", ll.url + "/api/v1/devices/" + urllib.parse.quote(asset))
+    if status != 200:
+        raise AssertionError("GET /api/v1/devices/%s: HTTP %d %s" % (asset, status, body[:300]))
+    return json.loads(body)["last_seen_ms"]

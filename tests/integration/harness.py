@@ -181,6 +181,24 @@ def wait_until(predicate, timeout, what, interval=0.05):
         time.sleep(interval)
 
 
+def wait_settled(fetch, enough, timeout, what, quiet=0.2, interval=0.05):
+    """wait_until for a database answer that grows: polls fetch() until
+    enough(answer) holds and the answer has stayed the same for `quiet` s;
+    returns it. InfluxDB 1.x applies a write field by field (its cache is
+    keyed by series and field), so a query that runs during a write can see
+    a point with only some of its fields; the next answer then differs."""
+    state = {"value": None, "since": None}
+
+    def check():
+        value = fetch()
+        now = time.monotonic()
+        if state["since"] is None or value != state["value"]:
+            state["value"], state["since"] = value, now
+        return (value,) if enough(value) and now - state["since"] >= quiet else None
+
+    return wait_until(check, timeout, what, interval)[0]
+
+
 def port_open(port):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -901,6 +919,65 @@ def publish_raw(port, topic, payload, qos=1, timeout=30.0, args=()):
                              % (topic, r.returncode, r.stderr.decode("utf-8", "replace")))
 
 
+def publish_together(port, messages, client_id="lifeline-test-pub", timeout=30.0):
+    """Publishes [(topic, payload str or bytes), ...] at QoS 1 in ONE MQTT
+    3.1.1 connection, back to back, and returns once the broker has
+    acknowledged every one. For readings of many devices that must reach the
+    daemon at (nearly) the same moment: one mosquitto_pub per topic, even run
+    side by side, spreads them over seconds on a loaded machine."""
+
+    def packet(kind, body):
+        n, length = len(body), bytearray()
+        while True:
+            n, digit = n >> 7, n & 0x7F
+            length.append(digit | (0x80 if n else 0))
+            if not n:
+                return bytes([kind]) + bytes(length) + body
+
+    def string(text):
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return len(data).to_bytes(2, "big") + data
+
+    def read_packet(sock):
+        def exactly(n):
+            data = b""
+            while len(data) < n:
+                chunk = sock.recv(n - len(data))
+                if not chunk:
+                    raise AssertionError("the broker closed the connection")
+                data += chunk
+            return data
+        kind = exactly(1)[0]
+        n, shift = 0, 0
+        while True:
+            b = exactly(1)[0]
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        return kind, exactly(n)
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        # protocol MQTT level 4, clean session, keep-alive 60 s
+        sock.sendall(packet(0x10, string("MQTT") + bytes([4, 0x02, 0, 60]) + string(client_id)))
+        kind, body = read_packet(sock)
+        if kind != 0x20 or body[1:2] != b"\0":
+            raise AssertionError("CONNACK refused: %r %r" % (kind, body))
+        pending = set()
+        out = b""
+        for i, (topic, payload) in enumerate(messages, 1):
+            if isinstance(payload, str):
+                payload = payload.encode("utf-8")
+            out += packet(0x32, string(topic) + i.to_bytes(2, "big") + payload)
+            pending.add(i)
+        sock.sendall(out)
+        while pending:
+            kind, body = read_packet(sock)
+            if kind == 0x40:
+                pending.discard(int.from_bytes(body[:2], "big"))
+        sock.sendall(packet(0xE0, b""))
+
+
 def subscribe(port, topic, count, timeout=30.0, args=()):
     """Receives `count` messages with mosquitto_sub; returns their payloads
     (one per line, so only for newline-free payloads). Starts a process and
@@ -1014,28 +1091,33 @@ class TestCase(unittest.TestCase):
         and returns them, oldest first."""
         last = [[]]
 
-        def enough():
+        def fetch():
             last[0] = influx.points(db, measurement)
-            return len(last[0]) >= n
+            return last[0]
 
         try:
-            wait_until(enough, timeout, "%d points in %s" % (n, measurement))
+            wait_settled(fetch, lambda pts: len(pts) >= n, timeout,
+                         "%d points in %s" % (n, measurement))
         except AssertionError as e:
             self.fail("%s; have %d: %r" % (e, len(last[0]), last[0][:5]))
         self.assertEqual(len(last[0]), n, "points in %s" % measurement)
         return last[0]
 
     def wait_count(self, influx, measurement, field, n, timeout=30.0, db=DB):
-        """Waits until count(field) in measurement reaches n (fails showing
-        the last count)."""
+        """Waits until count(field) in measurement reaches n and the counts
+        of all its fields have settled (no write half applied: see
+        wait_settled); fails showing the last count."""
         last = [0]
 
-        def enough():
-            last[0] = influx.count(db, measurement, field)
-            return last[0] >= n
+        def counts():
+            rows = influx.rows(db, "SELECT count(*) FROM %s" % influxql_ident(measurement))
+            got = rows[0] if rows else {}
+            last[0] = got.get("count_" + field, 0)
+            return got
 
         try:
-            wait_until(enough, timeout, "%d points in %s" % (n, measurement), interval=0.1)
+            wait_settled(counts, lambda c: c.get("count_" + field, 0) >= n, timeout,
+                         "%d points in %s" % (n, measurement), interval=0.1)
         except AssertionError as e:
             self.fail("%s; have %d" % (e, last[0]))
 

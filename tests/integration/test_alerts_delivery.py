@@ -132,17 +132,13 @@ class TestAlertsDelivery(harness.TestCase):
                         [json.dumps({"ts": ts, "tilt": tilt})])
 
     def report_all(self, broker, readings):
-        """Publishes {device: (ts, tilt)} at once, one mosquitto_pub per
-        device, all running together (a feeder outage is simultaneous)."""
-        procs = [subprocess.Popen(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker.port),
-                                   "-q", "1", "-t", TOPIC % (TOWN, d),
-                                   "-m", json.dumps({"ts": ts, "tilt": tilt})],
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE)
-                 for d, (ts, tilt) in readings.items()]
-        for p in procs:
-            _, err = p.communicate(timeout=30)
-            self.assertEqual(p.returncode, 0, err)
+        """Publishes {device: (ts, tilt)} at once, back to back in one MQTT
+        connection (a feeder outage is simultaneous). One mosquitto_pub per
+        device, even run side by side, spread them over more than the
+        group window on a loaded machine, which split the town's group."""
+        harness.publish_together(broker.port, [(TOPIC % (TOWN, d),
+                                                json.dumps({"ts": ts, "tilt": tilt}))
+                                               for d, (ts, tilt) in readings.items()])
 
     def test_feeder_outage(self):
         # more than a chat message lists (20), fewer than a JSON message carries
@@ -160,13 +156,19 @@ class TestAlertsDelivery(harness.TestCase):
         # offline fires within one check interval of each device's deadline
         deadline = INTERVAL_S * MISSES * 1000
         fired = {}
-        for d in devices:
+        for d, row in zip(devices, rows):
             a = au.wait_alert(ll, device=d, state="firing", timeout=20)
             lo, hi = sent[d]
+            # the deadline runs from when the daemon received the reading,
+            # which a loaded machine delivers a while after mosquitto_pub returned
+            seen = au.last_seen(ll, row[0])
+            self.assertLessEqual(lo, seen, d)
             self.assertGreaterEqual(a["fired_ms"], lo + deadline, d)
-            self.assertLessEqual(a["fired_ms"], hi + deadline + CHECK_MS + SLACK_MS,
-                                 "%s fired %d ms after its latest deadline"
-                                 % (d, a["fired_ms"] - hi - deadline))
+            self.assertGreaterEqual(a["fired_ms"], seen + deadline, d)
+            self.assertLessEqual(a["fired_ms"], seen + deadline + CHECK_MS + SLACK_MS,
+                                 "%s fired %d ms after its deadline (received %+d ms after "
+                                 "mosquitto_pub returned)"
+                                 % (d, a["fired_ms"] - seen - deadline, seen - hi))
             self.assertEqual((a["rule"], a["district"], a["category"], a["severity"],
                               a["summary_zh"]),
                              ("offline", TOWN, "manhole_cover", "major",
@@ -179,7 +181,7 @@ class TestAlertsDelivery(harness.TestCase):
         states = harness.wait_until(
             lambda: (lambda r: r if r and all(x["state"] == "firing" for x in r.values())
                      else None)(retained(broker, len(devices))),
-            10, "retained firing states")
+            30, "retained firing states")
         self.assertEqual(sorted(states), sorted(topic.values()))
         for d in devices:
             s = states[topic[d]]
@@ -226,7 +228,7 @@ class TestAlertsDelivery(harness.TestCase):
         states = harness.wait_until(
             lambda: (lambda r: r if r and all(x["state"] == "resolved" for x in r.values())
                      else None)(retained(broker, len(devices))),
-            10, "retained resolved states")
+            30, "retained resolved states")
         self.assertEqual(sorted(states), sorted(topic.values()))
         self.assertEqual(sorted((s["device"], s["transition"], s["id"], s["fired_at"],
                                  s["resolved_at"]) for s in states.values()),

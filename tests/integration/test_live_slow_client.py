@@ -52,14 +52,17 @@ class TestLiveSlowClient(harness.TestCase):
 
         # a stream asking for everything since before the burst is told to start over
         behind = SSE(ll.http_port, "/api/v1/stream?since=%d" % v0)
-        events = behind.events(2)
+        events = behind.wait_events(lambda ev: len(ev) >= 2, 10, "hello and resync")
         self.assertEqual([e for e, _ in events], ["hello", "resync"])
         self.assertEqual(events[1][1], {"version": doc["version"], "reason": "behind"})
         # and from the version it was given, it goes on normally
         harness.publish(broker.port, "lifeline/x/water_supply/late-1",
                         json.dumps({"pressure_out": 0.4}))
-        harness.wait_until(lambda: any(d.get("id") == "late-1" for e, d in behind.events(0.2)
-                                       if e == "reading"), 10, "the next reading")
+        events = behind.wait_events(lambda ev: any(e == "reading" and d.get("id") == "late-1"
+                                                   for e, d in ev), 10, "the next reading")
+        # no flood of the burst's devices between the resync and that reading
+        self.assertEqual([(e, d.get("id")) for e, d in events][1:],
+                         [("resync", None), ("reading", "late-1")])
         behind.close()
         for s in stalled:
             s.close()

@@ -92,9 +92,14 @@ class TestMqttAuth(harness.TestCase):
         self.assertEqual(influx.measurements(DB), [])
 
         # still retrying: once the broker accepts that password, it logs in
+        subs = broker.subscriptions()
         broker.set_password(USER, WRONG)
         self.wait_health(ll, 200)
         self.assertEqual(broker.connects(), 1)
+        # /healthz says 200 once connected; the subscription follows it, and
+        # what is published before the broker has it reaches nobody
+        harness.wait_until(lambda: broker.subscriptions() > subs, harness.START_TIMEOUT,
+                           "lifeline to subscribe to %s" % harness.TOPIC_FILTER)
         want = self.publish(broker, 4)
         pts = self.wait_points(influx, "drainage", N)
         self.assertEqual([(p["time"], p["device"], p["water_level"]) for p in pts], want)

@@ -60,10 +60,12 @@ class TestSim(harness.TestCase):
         self.assertGreater(s["faults"]["silent"], 0, s["faults"])
         self.assertEqual(t["malformed"], malformed)
 
-        # Every malformed message is quarantined as such, and counted.
+        # Every malformed message is quarantined as such, and counted. The
+        # sim has finished sending, not the daemon storing: wait for all the
+        # records it must write (malformed and range) before counting them.
         records = harness.wait_until(
-            lambda: len(ll.quarantine()) >= malformed and ll.quarantine(), 30,
-            "%d quarantine records" % malformed)
+            lambda: (lambda q: len(q) >= malformed + rng and q)(ll.quarantine()), 30,
+            "%d quarantine records" % (malformed + rng))
         reasons = {}
         for r in records:
             reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
