@@ -1,8 +1,14 @@
+/*
+ * influx: the writer: setup and teardown, how each answer is judged (stored,
+ * refused, retry; the halving of a batch a database refuses in part) and the
+ * retry and backoff around it. The request itself is influx_http.c's, the
+ * read side influx_query.c's. test_influx reaches the static helpers here by
+ * including this file.
+ */
 #include "influx.h"
+#include "influx_impl.h"
 
-#define ZLIB_CONST
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -20,38 +26,9 @@
 #include "numparse.h"
 
 #define TAG "influx"
-#define RESPONSE_MAX (64 * 1024) /* error bodies are short; the rest is not needed */
-#define ERROR_TEXT_MAX 1024
+#define RESPONSE_MAX (64 * 1024)    /* error bodies are short; the rest is not needed */
 #define GZIP_MAX ((size_t)UINT_MAX) /* zlib counts in uInt */
 #define STOP_POLL_MS 50             /* how often a backoff wait looks at *stop */
-
-enum link_state { LINK_OK, LINK_UNAVAILABLE, LINK_REFUSED };
-
-struct influx {
-    CURL *curl;
-    struct curl_slist *headers;
-    char *write_url;
-    char *query_url;                  /* /query for influx_query */
-    struct curl_slist *query_headers; /* form body, v2 token */
-    struct quarantine *q;
-    enum influx_api api;
-    bool gzip;
-    bool z_ready;
-    z_stream z;
-    struct buf gz;   /* compressed body, reused */
-    struct buf resp; /* response body, capped */
-    char retry_after[128];
-    char db_error[ERROR_TEXT_MAX]; /* X-Influxdb-Error */
-    char curl_err[CURL_ERROR_SIZE];
-    int64_t retry_min_ms;
-    int64_t retry_max_ms;
-    enum link_state state;
-    long refused_status;
-    int64_t trouble_since_ms; /* monotonic, when state left LINK_OK */
-    uint64_t failed_attempts; /* since state left LINK_OK */
-    uint64_t rng;
-    bool quiet; /* not the readings' writer: keep out of the process metrics */
-};
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
@@ -73,8 +50,7 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* Appends `key=escaped(value)` when value is set; `*sep` is '?' first, then '&'. */
-static int add_param(struct buf *b, CURL *c, char *sep, const char *key, const char *value)
+int influx_add_param(struct buf *b, CURL *c, char *sep, const char *key, const char *value)
 {
     if (!value || !*value)
         return 0;
@@ -102,19 +78,19 @@ static char *build_write_url(CURL *c, const struct config *cfg)
         if (!rc)
             rc = buf_puts(&b, "/api/v2/write");
         if (!rc)
-            rc = add_param(&b, c, &sep, "org", cfg->influx.org);
+            rc = influx_add_param(&b, c, &sep, "org", cfg->influx.org);
         if (!rc)
-            rc = add_param(&b, c, &sep, "bucket", cfg->influx.bucket);
+            rc = influx_add_param(&b, c, &sep, "bucket", cfg->influx.bucket);
     } else {
         if (!rc)
             rc = buf_puts(&b, "/write");
         if (!rc)
-            rc = add_param(&b, c, &sep, "db", cfg->influx.database);
+            rc = influx_add_param(&b, c, &sep, "db", cfg->influx.database);
         if (!rc)
-            rc = add_param(&b, c, &sep, "rp", cfg->influx.retention_policy);
+            rc = influx_add_param(&b, c, &sep, "rp", cfg->influx.retention_policy);
     }
     if (!rc)
-        rc = add_param(&b, c, &sep, "precision", "ms");
+        rc = influx_add_param(&b, c, &sep, "precision", "ms");
     if (rc) {
         buf_free(&b);
         return NULL;
@@ -199,8 +175,7 @@ static int split_middle(const char *body, size_t len, size_t nlines, size_t *lef
     return 0;
 }
 
-/* Copies s[0..len) into out, trimmed, control characters as spaces. */
-static void copy_text(char *out, size_t outsz, const char *s, size_t len)
+void influx_copy_text(char *out, size_t outsz, const char *s, size_t len)
 {
     while (len > 0 && is_blank(*s)) {
         s++;
@@ -230,7 +205,7 @@ static void extract_error(const char *body, size_t len, const char *header, long
             for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
                 const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
                 if (cJSON_IsString(item) && item->valuestring[0]) {
-                    copy_text(out, outsz, item->valuestring, strlen(item->valuestring));
+                    influx_copy_text(out, outsz, item->valuestring, strlen(item->valuestring));
                     cJSON_Delete(root);
                     return;
                 }
@@ -239,11 +214,11 @@ static void extract_error(const char *body, size_t len, const char *header, long
         }
     }
     if (header && header[0]) {
-        copy_text(out, outsz, header, strlen(header));
+        influx_copy_text(out, outsz, header, strlen(header));
         return;
     }
     if (len > 0) {
-        copy_text(out, outsz, body, len);
+        influx_copy_text(out, outsz, body, len);
         if (out[0])
             return;
     }
@@ -302,89 +277,6 @@ static const char *fix_hint(enum influx_api api, long status, const char *err)
     default:
         return "check influx.url, influx.api and the database settings";
     }
-}
-
-/* Copies the value of header `name` when line p[0..len) is that header. */
-static void header_value(const char *p, size_t len, const char *name, char *out, size_t outsz)
-{
-    size_t nl = strlen(name);
-    if (len <= nl || p[nl] != ':' || strncasecmp(p, name, nl) != 0)
-        return;
-    copy_text(out, outsz, p + nl + 1, len - nl - 1);
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    struct influx *w = ud;
-    size_t len = size * n;
-    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-        /* a new response (after a 100 Continue): forget the previous one's */
-        w->retry_after[0] = '\0';
-        w->db_error[0] = '\0';
-        return len;
-    }
-    header_value(p, len, "retry-after", w->retry_after, sizeof w->retry_after);
-    header_value(p, len, "x-influxdb-error", w->db_error, sizeof w->db_error);
-    return len;
-}
-
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    struct influx *w = ud;
-    size_t len = size * n;
-    (void)buf_append(&w->resp, p, len); /* past the cap: keep what we have */
-    return len;
-}
-
-static int compress_body(struct influx *w, const char *body, size_t len)
-{
-    if (len > UINT_MAX)
-        return -E2BIG;
-    if (deflateReset(&w->z) != Z_OK)
-        return -EIO;
-    uLong bound = deflateBound(&w->z, (uLong)len);
-    buf_reset(&w->gz);
-    int rc = buf_reserve(&w->gz, bound);
-    if (rc)
-        return rc;
-    w->z.next_in = (const Bytef *)body;
-    w->z.avail_in = (uInt)len;
-    w->z.next_out = (Bytef *)w->gz.data;
-    w->z.avail_out = (uInt)bound;
-    if (deflate(&w->z, Z_FINISH) != Z_STREAM_END)
-        return -EIO;
-    w->gz.len = bound - w->z.avail_out;
-    w->gz.data[w->gz.len] = '\0';
-    return 0;
-}
-
-/* One POST. The HTTP status, or 0 for a transport error (text in curl_err). */
-static long post(struct influx *w, const char *body, size_t len)
-{
-    buf_reset(&w->resp);
-    w->retry_after[0] = '\0';
-    w->db_error[0] = '\0';
-    w->curl_err[0] = '\0';
-    if (w->gzip) {
-        int rc = compress_body(w, body, len);
-        if (rc) {
-            snprintf(w->curl_err, sizeof w->curl_err, "gzip failed: %s", strerror(-rc));
-            return 0;
-        }
-        body = w->gz.data;
-        len = w->gz.len;
-    }
-    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    CURLcode rc = curl_easy_perform(w->curl);
-    if (rc != CURLE_OK) {
-        if (!w->curl_err[0])
-            snprintf(w->curl_err, sizeof w->curl_err, "%s", curl_easy_strerror(rc));
-        return 0;
-    }
-    long status = 0;
-    curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
-    return status;
 }
 
 /* Sleeps up to ms; true when *stop became true first. */
@@ -484,7 +376,7 @@ static int write_range(struct influx *w, const char *body, size_t len, size_t nl
 {
     int64_t backoff = w->retry_min_ms;
     for (;;) {
-        long status = post(w, body, len);
+        long status = influx_post(w, body, len);
         if (!w->quiet)
             metrics_write_status((int)status);
         if (status >= 200 && status < 300) {
@@ -555,65 +447,6 @@ int influx_write(struct influx *w, const char *body, size_t len, size_t nlines,
     return rc;
 }
 
-/* The InfluxQL query URL (/query, also InfluxDB 2's v1-compatible one); malloc'd or NULL. */
-static char *build_query_url(CURL *c, const struct config *cfg)
-{
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    const char *base = cfg->influx.url;
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
-    char sep = '?';
-    bool v2 = cfg->influx.api == INFLUX_API_V2;
-    int rc = buf_append(&b, base, blen);
-    if (!rc)
-        rc = buf_puts(&b, "/query");
-    if (!rc)
-        rc = add_param(&b, c, &sep, "db", v2 ? cfg->influx.bucket : cfg->influx.database);
-    if (!rc && !v2)
-        rc = add_param(&b, c, &sep, "rp", cfg->influx.retention_policy);
-    if (!rc)
-        rc = add_param(&b, c, &sep, "epoch", "ms");
-    if (rc) {
-        buf_free(&b);
-        return NULL;
-    }
-    return b.data;
-}
-
-static int setup_headers(struct influx *w, const struct config *cfg)
-{
-    w->query_headers = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
-    if (!w->query_headers)
-        return -ENOMEM;
-    const char *fixed[] = {"Content-Type: text/plain; charset=utf-8",
-                           "Expect:", /* no 100-continue round trip for big bodies */
-                           cfg->influx.gzip ? "Content-Encoding: gzip" : NULL};
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
-        if (!fixed[i])
-            continue;
-        struct curl_slist *l = curl_slist_append(w->headers, fixed[i]);
-        if (!l)
-            return -ENOMEM;
-        w->headers = l;
-    }
-    if (cfg->influx.api == INFLUX_API_V2 && cfg->influx.token && cfg->influx.token[0]) {
-        struct buf h;
-        buf_init(&h, 64 * 1024);
-        int rc = buf_printf(&h, "Authorization: Token %s", cfg->influx.token);
-        struct curl_slist *l = rc ? NULL : curl_slist_append(w->headers, h.data);
-        struct curl_slist *ql = rc ? NULL : curl_slist_append(w->query_headers, h.data);
-        if (ql)
-            w->query_headers = ql;
-        buf_free(&h);
-        if (!l || !ql)
-            return rc ? rc : -ENOMEM;
-        w->headers = l;
-    }
-    return 0;
-}
-
 struct influx *influx_new(const struct config *cfg, struct quarantine *q)
 {
     if (!cfg->influx.url || !cfg->influx.url[0]) {
@@ -642,8 +475,8 @@ struct influx *influx_new(const struct config *cfg, struct quarantine *q)
     if (!w->curl)
         goto fail;
     w->write_url = build_write_url(w->curl, cfg);
-    w->query_url = build_query_url(w->curl, cfg);
-    if (!w->write_url || !w->query_url || setup_headers(w, cfg) != 0)
+    w->query_url = influx_query_url(w->curl, cfg);
+    if (!w->write_url || !w->query_url || influx_setup_headers(w, cfg) != 0)
         goto fail;
     if (w->gzip) {
         if (deflateInit2(&w->z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -660,9 +493,9 @@ struct influx *influx_new(const struct config *cfg, struct quarantine *q)
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "lifeline/" LIFELINE_VERSION);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, w->curl_err);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, influx_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, w);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, influx_on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
     if (w->api == INFLUX_API_V1 && cfg->influx.username && cfg->influx.username[0]) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -700,78 +533,4 @@ void influx_free(struct influx *w)
 void influx_set_quiet(struct influx *w, bool quiet)
 {
     w->quiet = quiet;
-}
-
-static size_t on_query_body(char *p, size_t size, size_t n, void *ud)
-{
-    size_t len = size * n;
-    /* Past the caller's cap: stop the transfer rather than parse half a document. */
-    return buf_append(ud, p, len) == 0 ? len : 0;
-}
-
-static const char not_influxql[] =
-    "reports read InfluxDB with InfluxQL at /query: they need InfluxDB 1.x, or InfluxDB 2 "
-    "with its v1-compatible /query (a DBRP mapping for the bucket); VictoriaMetrics does not "
-    "serve InfluxQL";
-
-int influx_query(struct influx *w, const char *q, struct buf *json_out, char *err, size_t errsz)
-{
-    char *esc = curl_easy_escape(w->curl, q, 0);
-    struct buf form;
-    buf_init(&form, 16 * 1024 * 1024);
-    int rc = esc ? buf_printf(&form, "q=%s", esc) : -ENOMEM;
-    curl_free(esc);
-    if (rc) {
-        snprintf(err, errsz, "query too long or out of memory");
-        buf_free(&form);
-        return rc;
-    }
-    buf_reset(json_out);
-    w->db_error[0] = '\0';
-    w->curl_err[0] = '\0';
-    CURL *c = w->curl;
-    curl_easy_setopt(c, CURLOPT_URL, w->query_url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->query_headers);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.data);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_query_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, json_out);
-    CURLcode cc = curl_easy_perform(c);
-    long status = 0;
-    if (cc == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    /* back to writing */
-    curl_easy_setopt(c, CURLOPT_URL, w->write_url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, w);
-    buf_free(&form);
-    if (cc == CURLE_WRITE_ERROR) {
-        snprintf(err, errsz, "the answer to a query is larger than %zu bytes", json_out->max);
-        return -E2BIG;
-    }
-    if (cc != CURLE_OK) {
-        snprintf(err, errsz, "cannot query %s: %s", w->query_url,
-                 w->curl_err[0] ? w->curl_err : curl_easy_strerror(cc));
-        return -EIO;
-    }
-    const char *text = w->db_error[0] ? w->db_error : json_out->data ? json_out->data : "";
-    if (status == 401 || status == 403) {
-        snprintf(err, errsz,
-                 "the database refused the query (HTTP %ld): %.300s; fix: check "
-                 "influx.username and influx.password_file, or influx.token_file",
-                 status, text);
-        return -EACCES;
-    }
-    bool json = json_out->data && strstr(json_out->data, "\"results\"");
-    if (status == 404 || status == 405 || (status == 200 && !json) ||
-        (status == 400 && !json && !strstr(text, "error parsing query"))) {
-        snprintf(err, errsz, "%s answered HTTP %ld: %s", w->query_url, status, not_influxql);
-        return -ENOTSUP;
-    }
-    if (status != 200) {
-        snprintf(err, errsz, "query failed (HTTP %ld): %.300s", status, text);
-        return -EIO;
-    }
-    return 0;
 }

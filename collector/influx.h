@@ -1,7 +1,7 @@
 /*
  * influx: the database writer. Sends batches of line protocol to InfluxDB 1.x
  * (POST /write), InfluxDB 2.x or VictoriaMetrics (POST /api/v2/write) over
- * one kept-alive libcurl handle. This is the only file that includes curl.
+ * one kept-alive libcurl handle. With webhook, the only module that includes curl.
  *
  * What it does with each answer:
  *   2xx            stored; counted in C_POINTS_WRITTEN.

@@ -1,8 +1,8 @@
 /*
  * webhook: posts notification bodies to HTTP destinations on a thread of its
  * own, with retries, so that a slow or failing chat robot never holds up the
- * notifier, let alone ingestion. The second file that includes curl (after
- * influx.c): webhooks need their own handle, timeouts and answer handling,
+ * notifier, let alone ingestion. The second module that includes curl (after
+ * influx): webhooks need their own handle, timeouts and answer handling,
  * and keeping them apart keeps the database writer's contract simple.
  *
  * A destination is configured as "FORMAT=URL" (notify.webhooks), FORMAT one
