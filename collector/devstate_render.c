@@ -84,26 +84,32 @@ static const char *type_name(enum field_type t)
 
 static int render_value(struct buf *b, const struct value *v)
 {
-    int rc = json_append_string(b, v->key, strlen(v->key));
+    const char *key = devstate_value_key(v);
+    int rc = json_append_string(b, key, strlen(key));
     rc = rc ? rc : buf_puts(b, ":{\"value\":");
     if (rc)
         return rc;
-    switch (v->type) {
+    switch ((enum field_type)v->type) {
     case FIELD_FLOAT:
-        rc = put_num(b, v->num);
+        rc = put_num(b, v->v.num);
         break;
     case FIELD_INT:
-        rc = buf_printf(b, "%lld", (long long)v->i);
+        rc = buf_printf(b, "%lld", (long long)v->v.i);
         break;
     case FIELD_BOOL:
-        rc = buf_puts(b, v->b ? "true" : "false");
+        rc = buf_puts(b, v->v.b ? "true" : "false");
         break;
-    case FIELD_STRING:
-        rc = json_append_string(b, v->s, strlen(v->s));
+    case FIELD_STRING: {
+        const char *s = devstate_value_str(v);
+        rc = json_append_string(b, s, strlen(s));
         break;
     }
-    rc = rc ? rc : put_kv(b, "unit", v->unit);
-    rc = rc ? rc : put_kv(b, "type", type_name(v->type));
+    }
+    size_t ulen;
+    const char *unit = devstate_value_unit(v, &ulen);
+    rc = rc ? rc : buf_puts(b, ",\"unit\":");
+    rc = rc ? rc : json_append_string(b, unit, ulen);
+    rc = rc ? rc : put_kv(b, "type", type_name((enum field_type)v->type));
     rc = rc ? rc : buf_printf(b, ",\"ts_ms\":%lld}", (long long)v->ts_ms);
     return rc;
 }
