@@ -44,9 +44,13 @@ struct dev {
 
 /* The rules that may apply to one category (their category scope admits it), in rule order. */
 #define ENGINE_CATEGORY_CACHE 32
+struct rule_ref {
+    uint32_t rule;      /* index in e->rules */
+    uint32_t field_len; /* strlen of its field */
+};
 struct category_rules {
     char category[32];
-    uint32_t *idx;
+    struct rule_ref *idx;
     size_t n;
 };
 
@@ -73,7 +77,7 @@ struct alert_engine {
 
     struct category_rules cats[ENGINE_CATEGORY_CACHE]; /* of e->rules, made as categories come */
     size_t ncats;
-    uint32_t *all_rules; /* 0..rules->n - 1: for categories past the cache */
+    struct rule_ref *all_rules; /* every rule: for categories past the cache */
 
     struct strmap *slotmap; /* "device\x1frule" -> struct alert_slot */
     struct alert_slot **slots;

@@ -34,12 +34,26 @@ static bool category_admits(const struct alert_rule *r, const char *c)
     return false;
 }
 
+static struct rule_ref ref(const struct alert_engine *e, size_t i)
+{
+    return (struct rule_ref){(uint32_t)i, (uint32_t)strlen(e->rules->rules[i].field)};
+}
+
+/* reading_find by length first: most fields of a reading are not the one a rule wants. */
+static const struct field *field_named(const struct reading *r, const char *name, size_t len)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].key_len == len && memcmp(r->fields[i].key, name, len) == 0)
+            return &r->fields[i];
+    return NULL;
+}
+
 /*
  * The indices of the rules that may apply to category c, in rule order: a
  * list made the first time c is seen; every rule for a category past the
  * cache (unregistered devices may name any) or on out of memory.
  */
-static const uint32_t *rules_for(struct alert_engine *e, const char *c, size_t *n)
+static const struct rule_ref *rules_for(struct alert_engine *e, const char *c, size_t *n)
 {
     for (size_t i = 0; i < e->ncats; i++) {
         if (strcmp(e->cats[i].category, c) == 0) {
@@ -49,7 +63,7 @@ static const uint32_t *rules_for(struct alert_engine *e, const char *c, size_t *
     }
     size_t nr = e->rules->n;
     if (e->ncats < ENGINE_CATEGORY_CACHE && strlen(c) < sizeof e->cats[0].category) {
-        uint32_t *idx = malloc((nr ? nr : 1) * sizeof *idx);
+        struct rule_ref *idx = malloc((nr ? nr : 1) * sizeof *idx);
         if (idx) {
             struct category_rules *cr = &e->cats[e->ncats++];
             memcpy(cr->category, c, strlen(c) + 1);
@@ -57,14 +71,14 @@ static const uint32_t *rules_for(struct alert_engine *e, const char *c, size_t *
             cr->n = 0;
             for (size_t i = 0; i < nr; i++)
                 if (category_admits(&e->rules->rules[i], c))
-                    idx[cr->n++] = (uint32_t)i;
+                    idx[cr->n++] = ref(e, i);
             *n = cr->n;
             return idx;
         }
     }
     if (!e->all_rules && (e->all_rules = malloc((nr ? nr : 1) * sizeof *e->all_rules)))
         for (size_t i = 0; i < nr; i++)
-            e->all_rules[i] = (uint32_t)i;
+            e->all_rules[i] = ref(e, i);
     *n = e->all_rules ? nr : 0;
     return e->all_rules;
 }
@@ -166,10 +180,10 @@ void alert_engine_observe(struct alert_engine *e, const struct alert_subject *s,
     /* a device with state and no alert of a rule needs no lookup until a condition holds */
     bool lookup = !d || d->rule_slots;
     size_t n;
-    const uint32_t *idx = rules_for(e, category, &n);
+    const struct rule_ref *idx = rules_for(e, category, &n);
     for (size_t i = 0; i < n; i++) {
-        const struct alert_rule *rule = &e->rules->rules[idx[i]];
-        const struct field *f = reading_find(r, rule->field);
+        const struct alert_rule *rule = &e->rules->rules[idx[i].rule];
+        const struct field *f = field_named(r, rule->field, idx[i].field_len);
         if (!f || !alert_rule_applies(rule, &t))
             continue;
         struct alert_slot *slot = lookup ? engine_slot_find(e, device, rule->id) : NULL;
