@@ -106,6 +106,7 @@ struct devstate *devstate_new(void)
     for (size_t i = 0; i < NSHARDS; i++)
         pthread_mutex_init(&ds->shards[i].mu, NULL);
     pthread_rwlock_init(&ds->kmu, NULL);
+    atomic_init(&ds->offline_misses, DEVSTATE_OFFLINE_MISSES);
     return ds;
 }
 
@@ -473,6 +474,11 @@ void devstate_note(struct devstate *ds, const struct devstate_obs *o)
     }
     if (s)
         pthread_mutex_unlock(&s->mu);
+}
+
+void devstate_set_offline_misses(struct devstate *ds, int misses)
+{
+    atomic_store(&ds->offline_misses, misses > 0 ? misses : DEVSTATE_OFFLINE_MISSES);
 }
 
 uint64_t devstate_version(const struct devstate *ds)

@@ -100,6 +100,7 @@ struct devstate {
     uint64_t sync_base;        /* never-heard asset i has version sync_base + i + 1 */
     atomic_uint_least64_t version;
     atomic_size_t unregistered;
+    atomic_int offline_misses;        /* devstate_set_offline_misses */
     const struct profile *profile_ok; /* writer only: last profile found in k's set */
 };
 
