@@ -43,10 +43,22 @@ void engine_emit(void *ctx, enum alert_transition t, const struct alert_slot *s)
         e->sink(e->sink_ctx, &ev);
 }
 
+/* "device\x1frule", cut to fit cap with its terminator (snprintf's result, without its cost:
+ * a reading may look up several). */
 static size_t slot_key(char *key, size_t cap, const char *device, const char *rule)
 {
-    int n = snprintf(key, cap, "%s%c%s", device, KEY_SEP, rule);
-    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+    size_t n = strlen(device), r = strlen(rule);
+    if (n > cap - 1)
+        n = cap - 1;
+    memcpy(key, device, n);
+    if (n < cap - 1)
+        key[n++] = KEY_SEP;
+    if (r > cap - 1 - n)
+        r = cap - 1 - n;
+    memcpy(key + n, rule, r);
+    n += r;
+    key[n] = '\0';
+    return n;
 }
 
 struct alert_slot *engine_slot_find(struct alert_engine *e, const char *device, const char *rule)
@@ -121,27 +133,32 @@ void engine_slot_describe(struct alert_slot *s, const struct asset *a, const cha
 
 /* ------------------------------------------------------------ devices */
 
-static struct dev *dev_get(struct alert_engine *e, const char *id, size_t len)
+struct dev *engine_dev_loose(struct alert_engine *e, const char *id, size_t len)
 {
     return strmap_get(e->devmap, id, len);
 }
 
-static struct dev *dev_add(struct alert_engine *e, const char *id)
+/* A new device: with its own copy of id, in e->devmap (own), or with id borrowed from the
+ * registry, to be bound at once. NULL on out of memory. */
+static struct dev *dev_add(struct alert_engine *e, const char *id, bool own)
 {
     struct dev *d = calloc(1, sizeof *d);
-    if (!d || !(d->id = strdup(id)))
+    if (!d)
+        return NULL;
+    d->own_id = own;
+    if (!(d->id = own ? strdup(id) : id))
         goto err;
     d->at = (uint32_t)e->ndevs;
     if (push((void **)&e->devs, &e->ndevs, &e->capdevs, sizeof d, &d) != 0)
         goto err;
-    if (strmap_put(e->devmap, id, strlen(id), d) != 0) {
+    if (own && strmap_put(e->devmap, id, strlen(id), d) != 0) {
         e->ndevs--;
         goto err;
     }
     return d;
 err:
-    if (d)
-        free(d->id);
+    if (d && d->own_id)
+        free((char *)d->id);
     free(d);
     return NULL;
 }
@@ -167,8 +184,9 @@ struct dev *engine_dev_of(struct alert_engine *e, size_t i, const struct asset *
 {
     if (e->dev_of && e->dev_of[i])
         return e->devs[e->dev_of[i] - 1];
-    struct dev *d = dev_get(e, a->device_id, strlen(a->device_id));
-    if (!d && !(d = dev_add(e, a->device_id))) {
+    /* without the index (out of memory) a device is found by its id, so it keeps a copy */
+    struct dev *d = e->dev_of ? NULL : engine_dev_loose(e, a->device_id, strlen(a->device_id));
+    if (!d && !(d = dev_add(e, a->device_id, !e->dev_of))) {
         log_error("alerts", "out of memory adding device=%s", a->device_id);
         return NULL;
     }
@@ -182,9 +200,13 @@ static bool timer_rule(const char *rule)
 }
 
 /*
- * Points the devices the engine keeps at the assets of the current registry.
- * A registered device with an offline or never_reported alert gets its
- * state now, so that one without state is known to have none.
+ * Points the devices the engine keeps at the assets of the current registry
+ * (e->k; the ids of devices bound before point into the registry before it,
+ * which the caller still holds). A bound device borrows its id from the
+ * registry; one no longer registered gets its own copy and goes into the
+ * map of loose devices. A registered device with an alert gets its state
+ * now, so that one without state is known to have none, and one with state
+ * and no rule_slots is known to have no alert of a rule.
  */
 static void devs_attach(struct alert_engine *e)
 {
@@ -194,24 +216,50 @@ static void devs_attach(struct alert_engine *e)
     e->dev_of = n ? calloc(n, sizeof *e->dev_of) : NULL;
     if (n && !e->dev_of)
         log_error("alerts", "out of memory indexing devices=%zu: offline alerts off", n);
-    for (size_t i = 0; i < e->ndevs; i++)
-        e->devs[i]->asset = NULL;
-    if (!e->dev_of)
-        return;
     const struct asset *base = registry_at(reg, 0);
+    struct strmap *loose = strmap_new();
     for (size_t i = 0; i < e->ndevs; i++) {
         struct dev *d = e->devs[i];
-        const struct asset *a = registry_find_device(reg, d->id, strlen(d->id));
-        if (a)
+        const struct asset *a = e->dev_of ? registry_find_device(reg, d->id, strlen(d->id)) : NULL;
+        d->asset = NULL;
+        d->rule_slots = false;
+        if (a) {
+            if (d->own_id)
+                free((char *)d->id);
+            d->id = a->device_id;
+            d->own_id = false;
             dev_bind(e, d, (size_t)(a - base), a);
+            continue;
+        }
+        if (!d->own_id) {
+            char *copy = strdup(d->id);
+            if (!copy)
+                log_error("alerts", "out of memory keeping device=%s: its state is forgotten",
+                          d->id);
+            d->id = copy ? copy : "";
+            d->own_id = copy != NULL;
+        }
+        if (loose && d->own_id && strmap_put(loose, d->id, strlen(d->id), d) != 0) {
+            strmap_free(loose);
+            loose = NULL;
+        }
+    }
+    if (loose) {
+        strmap_free(e->devmap);
+        e->devmap = loose;
+    } else { /* the old map still finds every device it had */
+        log_error("alerts", "out of memory indexing unregistered devices");
     }
     for (size_t i = 0; i < e->nslots; i++) {
         const struct alert *al = &e->slots[i]->a;
-        if (!timer_rule(al->rule))
+        if (!strcmp(al->rule, RULE_COLLECTOR))
             continue;
-        const struct asset *a = registry_find_device(reg, al->device, strlen(al->device));
-        if (a)
-            engine_dev_of(e, (size_t)(a - base), a);
+        const struct asset *a =
+            e->dev_of ? registry_find_device(reg, al->device, strlen(al->device)) : NULL;
+        struct dev *d = a ? engine_dev_of(e, (size_t)(a - base), a)
+                          : engine_dev_loose(e, al->device, strlen(al->device));
+        if (d && !timer_rule(al->rule))
+            d->rule_slots = true;
     }
 }
 
@@ -245,6 +293,7 @@ static int rebuild_rules(struct alert_engine *e)
         return -ENOMEM;
     alert_rules_free(e->rules);
     e->rules = r;
+    engine_rules_index_clear(e);
     return 0;
 }
 
@@ -260,9 +309,12 @@ static void load_alert(void *ctx, const struct alert_slot *s)
 static void load_seen(void *ctx, const char *device, int64_t ms)
 {
     struct alert_engine *e = ctx;
-    struct dev *d = dev_get(e, device, strlen(device));
-    if (!d)
-        d = dev_add(e, device);
+    const struct registry *reg = e->k ? e->k->registry : NULL;
+    const struct asset *a = e->dev_of ? registry_find_device(reg, device, strlen(device)) : NULL;
+    struct dev *d = a ? engine_dev_of(e, (size_t)(a - registry_at(reg, 0)), a)
+                      : engine_dev_loose(e, device, strlen(device));
+    if (!d && !a)
+        d = dev_add(e, device, true);
     if (d && ms > d->last_seen_ms)
         d->last_seen_ms = ms;
 }
@@ -310,12 +362,14 @@ struct alert_engine *alert_engine_new(const struct alert_engine_opts *o, struct 
     pthread_cond_init(&e->stop_cv, NULL);
     e->devmap = strmap_new();
     e->slotmap = strmap_new();
-    if (!e->devmap || !e->slotmap || open_store(e, now_ms) != 0)
+    if (!e->devmap || !e->slotmap)
         goto err;
+    /* the registry first: a registered device the store knows is bound at once */
     e->k = k;
     e->ops = ops;
-    if (rebuild_rules(e) != 0) {
-        e->k = NULL;
+    devs_attach(e);
+    if (open_store(e, now_ms) != 0 || rebuild_rules(e) != 0) {
+        e->k = NULL; /* the caller keeps them */
         e->ops = NULL;
         goto err;
     }
@@ -375,9 +429,11 @@ void alert_engine_free(struct alert_engine *e)
         free(e->slots[i]);
     free(e->slots);
     for (size_t i = 0; i < e->ndevs; i++) {
-        free(e->devs[i]->id);
+        if (e->devs[i]->own_id)
+            free((char *)e->devs[i]->id);
         free(e->devs[i]);
     }
+    engine_rules_index_clear(e);
     free(e->devs);
     free(e->dev_of);
     free(e->acks);
@@ -391,121 +447,4 @@ void alert_engine_free(struct alert_engine *e)
     pthread_mutex_destroy(&e->stop_mu);
     pthread_cond_destroy(&e->stop_cv);
     free(e);
-}
-
-/* ------------------------------------------------------------ observe */
-
-static void describe_rule(struct alert_slot *s, const struct alert_rule *r, const struct field *f)
-{
-    struct alert *a = &s->a;
-    snprintf(a->field, sizeof a->field, "%s", r->field);
-    a->threshold = r->kind == AK_NUMBER ? r->threshold : NAN;
-    if (r->summary[0] || r->summary_zh[0]) {
-        snprintf(a->summary, sizeof a->summary, "%s", r->summary);
-        snprintf(a->summary_zh, sizeof a->summary_zh, "%s", r->summary_zh);
-        return;
-    }
-    switch (r->kind) {
-    case AK_NUMBER: {
-        bool low = r->cmp == CMP_LT || r->cmp == CMP_LE;
-        snprintf(a->summary, sizeof a->summary, "%s %g%s %s %g%s", r->field, a->value, r->unit,
-                 low                ? "below"
-                 : r->cmp == CMP_EQ ? "equal to"
-                 : r->cmp == CMP_NE ? "not"
-                                    : "above",
-                 r->threshold, r->unit);
-        snprintf(a->summary_zh, sizeof a->summary_zh, "%s %g%s %s %g%s", r->field, a->value,
-                 r->unit,
-                 low                ? "低于"
-                 : r->cmp == CMP_EQ ? "等于"
-                 : r->cmp == CMP_NE ? "不等于"
-                                    : "高于",
-                 r->threshold, r->unit);
-        break;
-    }
-    case AK_BOOL:
-        snprintf(a->summary, sizeof a->summary, "%s is %s", r->field, f->v.b ? "true" : "false");
-        snprintf(a->summary_zh, sizeof a->summary_zh, "%s 为 %s", r->field, f->v.b ? "是" : "否");
-        break;
-    case AK_STRING: {
-        static const char *const flags[][3] = {{"N", "normal", "正常"},
-                                               {"F", "stopped", "停运"},
-                                               {"M", "maintenance", "维护"},
-                                               {"S", "manual input", "手工输入"},
-                                               {"D", "instrument fault", "仪器故障"},
-                                               {"C", "calibrating", "校准"},
-                                               {"T", "above upper limit", "超测定上限"},
-                                               {"B", "communication fault", "通讯异常"}};
-        const char *en = "", *zh = "";
-        for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
-            if (strstr(r->field, "_flag") && !strcmp(f->v.s.ptr, flags[i][0]))
-                en = flags[i][1], zh = flags[i][2];
-        snprintf(a->summary, sizeof a->summary, "%s = %.40s%s%s%s", r->field, f->v.s.ptr,
-                 *en ? " (" : "", en, *en ? ")" : "");
-        snprintf(a->summary_zh, sizeof a->summary_zh, "%s = %.40s%s%s%s", r->field, f->v.s.ptr,
-                 *zh ? "（" : "", zh, *zh ? "）" : "");
-        break;
-    }
-    }
-}
-
-/* The device reported: its offline and never_reported alerts end. */
-static void seen(struct alert_engine *e, struct dev *d, int64_t recv_ms)
-{
-    if (recv_ms > d->last_seen_ms) {
-        d->last_seen_ms = recv_ms;
-        d->seen_dirty = true;
-    }
-    if (d->offline && d->offline->active)
-        alert_fsm_condition(d->offline, false, recv_ms, &e->fp, engine_emit, e);
-    if (d->never && d->never->active)
-        alert_fsm_condition(d->never, false, recv_ms, &e->fp, engine_emit, e);
-}
-
-void alert_engine_observe(struct alert_engine *e, const struct alert_subject *s,
-                          const struct reading *r, int64_t recv_ms)
-{
-    char device[128], category[32], district[96];
-    snprintf(device, sizeof device, "%.*s", (int)s->device_len, s->device ? s->device : "");
-    snprintf(category, sizeof category, "%.*s", (int)s->category_len,
-             s->category ? s->category : "");
-    snprintf(district, sizeof district, "%.*s", (int)s->district_len,
-             s->district ? s->district : "");
-    pthread_mutex_lock(&e->mu);
-    struct dev *d = dev_get(e, device, strlen(device));
-    if (!d && e->k) { /* a registered device's first reading */
-        const struct asset *a = registry_find_device(e->k->registry, device, strlen(device));
-        if (a)
-            d = engine_dev_of(e, (size_t)(a - registry_at(e->k->registry, 0)), a);
-    }
-    if (d)
-        seen(e, d, recv_ms);
-    const struct asset *a = d ? d->asset : NULL;
-    struct alert_target t = {category, a && a->district && a->district[0] ? a->district : district,
-                             a ? a->model : "", a ? a->asset_id : "", device};
-    for (size_t i = 0; i < e->rules->n; i++) {
-        const struct alert_rule *rule = &e->rules->rules[i];
-        if (!alert_rule_applies(rule, &t))
-            continue;
-        const struct field *f = reading_find(r, rule->field);
-        if (!f)
-            continue;
-        struct alert_slot *slot = engine_slot_find(e, device, rule->id);
-        double v;
-        int cond = alert_rule_eval(rule, f, slot && slot->active, &v);
-        if (cond < 0 || (!slot && !cond))
-            continue;
-        if (!slot && !(slot = engine_slot_new(e, device, rule->id)))
-            continue;
-        slot->a.value = v;
-        slot->hold_ms = rule->hold_ms;
-        slot->a.severity = slot->a.state == ALERT_RESOLVED ? rule->severity : slot->a.severity;
-        if (cond && (slot->a.state == ALERT_RESOLVED || !slot->a.summary[0])) {
-            engine_slot_describe(slot, a, category, t.district);
-            describe_rule(slot, rule, f);
-        }
-        slot->dirty = true;
-        alert_fsm_condition(slot, cond == 1, recv_ms, &e->fp, engine_emit, e);
-    }
-    pthread_mutex_unlock(&e->mu);
 }

@@ -28,13 +28,30 @@
  * the engine 4 bytes each (dev_of).
  */
 struct dev {
-    char *id;
+    /* The registry's device_id while the device is registered and bound
+     * (e->dev_of), else a copy the device owns (own_id), and only then is
+     * it in e->devmap: a reporting device costs no copy of its id. */
+    const char *id;
     const struct asset *asset; /* in e->k's registry; NULL once no longer registered */
     int32_t interval_s;        /* expected report interval; 0: unknown */
     uint32_t at;               /* index in e->devs */
     int64_t last_seen_ms;      /* 0: never */
     bool seen_dirty;
+    bool own_id;
+    bool rule_slots; /* may have alerts of rules other than offline and never_reported */
     struct alert_slot *offline, *never; /* cached lookups */
+};
+
+/* The rules that may apply to one category (their category scope admits it), in rule order. */
+#define ENGINE_CATEGORY_CACHE 32
+struct rule_ref {
+    uint32_t rule;      /* index in e->rules */
+    uint32_t field_len; /* strlen of its field */
+};
+struct category_rules {
+    char category[32];
+    struct rule_ref *idx;
+    size_t n;
 };
 
 struct pending_ack {
@@ -53,10 +70,14 @@ struct alert_engine {
     struct alert_rules *ops;   /* operator rules as parsed */
     struct alert_rules *rules; /* profiles' and operators', in use */
 
-    struct strmap *devmap; /* device id -> struct dev */
+    struct strmap *devmap; /* device id -> struct dev, for devices not bound (own_id) */
     struct dev **devs;
     size_t ndevs, capdevs;
     uint32_t *dev_of; /* registry index -> index in devs + 1; 0: none yet */
+
+    struct category_rules cats[ENGINE_CATEGORY_CACHE]; /* of e->rules, made as categories come */
+    size_t ncats;
+    struct rule_ref *all_rules; /* every rule: for categories past the cache */
 
     struct strmap *slotmap; /* "device\x1frule" -> struct alert_slot */
     struct alert_slot **slots;
@@ -95,6 +116,10 @@ struct alert_slot *engine_slot_new(struct alert_engine *e, const char *device, c
 struct dev *engine_dev_of(struct alert_engine *e, size_t i, const struct asset *a);
 /* The report interval expected of asset a (its own, else its category's); 0: unknown. */
 int32_t engine_interval_of(const struct alert_engine *e, const struct asset *a);
+/* The device with this id not bound to the registry (e->devmap), or NULL. */
+struct dev *engine_dev_loose(struct alert_engine *e, const char *id, size_t len);
+/* Forgets the per-category rule lists (the rules changed). */
+void engine_rules_index_clear(struct alert_engine *e);
 /* Fills the descriptive fields of a new slot from the registry asset of its device. */
 void engine_slot_describe(struct alert_slot *s, const struct asset *a, const char *category,
                           const char *district);

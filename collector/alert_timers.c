@@ -176,7 +176,7 @@ void alert_engine_tick(struct alert_engine *e, int64_t now_ms)
 }
 
 struct seen_row {
-    char *id;
+    size_t id; /* offset in the flush's copy of the ids */
     int64_t ms;
 };
 
@@ -188,7 +188,8 @@ static int flush(struct alert_engine *e, bool all)
     struct alert_slot *dirty = NULL;
     struct seen_row *seen = NULL;
     struct pending_ack *acks = NULL;
-    size_t ndirty = 0, nseen = 0, nacks = 0;
+    char *ids = NULL; /* a registered device's id is the registry's, which a reload may free */
+    size_t ndirty = 0, nseen = 0, nacks = 0, idlen = 0;
     int rc = 0;
     pthread_mutex_lock(&e->store_mu);
     pthread_mutex_lock(&e->mu);
@@ -196,16 +197,21 @@ static int flush(struct alert_engine *e, bool all)
     bool seen_due = all || now - e->last_seen_flush_ms >= SEEN_FLUSH_MS;
     for (size_t i = 0; i < e->nslots; i++)
         ndirty += e->slots[i]->dirty;
-    for (size_t i = 0; seen_due && i < e->ndevs; i++)
-        nseen += e->devs[i]->seen_dirty;
+    for (size_t i = 0; seen_due && i < e->ndevs; i++) {
+        if (e->devs[i]->seen_dirty) {
+            nseen++;
+            idlen += strlen(e->devs[i]->id) + 1;
+        }
+    }
     dirty = ndirty ? malloc(ndirty * sizeof *dirty) : NULL;
     seen = nseen ? malloc(nseen * sizeof *seen) : NULL;
-    if ((ndirty && !dirty) || (nseen && !seen)) {
+    ids = idlen ? malloc(idlen) : NULL;
+    if ((ndirty && !dirty) || (nseen && !seen) || (idlen && !ids)) {
         pthread_mutex_unlock(&e->mu);
         rc = -ENOMEM;
         goto out;
     }
-    ndirty = nseen = 0;
+    ndirty = nseen = idlen = 0;
     for (size_t i = 0; i < e->nslots; i++) {
         if (e->slots[i]->dirty) {
             dirty[ndirty++] = *e->slots[i];
@@ -214,8 +220,10 @@ static int flush(struct alert_engine *e, bool all)
     }
     for (size_t i = 0; seen_due && i < e->ndevs; i++) {
         if (e->devs[i]->seen_dirty) {
-            /* the id lives as long as the device, which is never removed */
-            seen[nseen++] = (struct seen_row){e->devs[i]->id, e->devs[i]->last_seen_ms};
+            size_t n = strlen(e->devs[i]->id) + 1;
+            memcpy(ids + idlen, e->devs[i]->id, n);
+            seen[nseen++] = (struct seen_row){idlen, e->devs[i]->last_seen_ms};
+            idlen += n;
             e->devs[i]->seen_dirty = false;
         }
     }
@@ -233,7 +241,7 @@ static int flush(struct alert_engine *e, bool all)
     for (size_t i = 0; rc == 0 && i < ndirty; i++)
         rc = alert_store_put(e->store, &dirty[i]);
     for (size_t i = 0; rc == 0 && i < nseen; i++)
-        rc = alert_store_seen(e->store, seen[i].id, seen[i].ms);
+        rc = alert_store_seen(e->store, ids + seen[i].id, seen[i].ms);
     for (size_t i = 0; rc == 0 && i < nacks; i++)
         rc = alert_store_ack(e->store, acks[i].id, acks[i].by, acks[i].ms);
     if (rc == 0)
@@ -242,6 +250,7 @@ out:
     pthread_mutex_unlock(&e->store_mu);
     free(dirty);
     free(seen);
+    free(ids);
     free(acks);
     return rc;
 }

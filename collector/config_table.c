@@ -558,9 +558,12 @@ const struct config_entry config_table[] = {
     INT("report.effective_pct", report.effective_pct, 90, 1, 100, NULL,
         "An upgraded asset counts towards effective coverage when the readings stored over the "
         "report period reach this percent of those its report interval makes due."),
-    INT("report.offline_misses", report.offline_misses, 3, 1, 1000, NULL,
+    INT("report.offline_misses", report.offline_misses, 0, 0, 1000, NULL,
         "An upgraded asset is online when its last reading is younger than this many report "
-        "intervals (its report_interval_s, else its category's)."),
+        "intervals (its report_interval_s, else its category's). 0 (the default): follow "
+        "alerts.offline_misses, as the live view does, so that \"online\" means the same in "
+        "the report, on the live page and in alerts; set it only for a different report "
+        "threshold."),
     BOOL("report.daily", report.daily, 0,
          "The daemon writes the HTML and JSON report of the last 7 days to "
          "`<data_dir>/reports/coverage-YYYY-MM-DD.{html,json}` once a day, after midnight "

@@ -182,6 +182,8 @@ static int open_users(struct daemon *d, struct knowledge *k)
     d->devstate = devstate_new();
     if (!d->devstate)
         return -ENOMEM;
+    /* "online" means the same on the live page as in alerts and the report */
+    devstate_set_offline_misses(d->devstate, c->alerts.offline_misses);
     pipeline_set_devstate(d->pipe, d->devstate);
     /* before the alert engine, whose transitions it streams */
     d->live = live_new(c, d->devstate);

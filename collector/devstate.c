@@ -106,13 +106,14 @@ struct devstate *devstate_new(void)
     for (size_t i = 0; i < NSHARDS; i++)
         pthread_mutex_init(&ds->shards[i].mu, NULL);
     pthread_rwlock_init(&ds->kmu, NULL);
+    atomic_init(&ds->offline_misses, DEVSTATE_OFFLINE_MISSES);
     return ds;
 }
 
 static void entry_free(struct entry *e)
 {
     if (e) {
-        free(e->values);
+        devstate_values_free(e);
         free(e->text);
         free(e);
     }
@@ -314,11 +315,19 @@ int devstate_sync_knowledge(struct devstate *ds, struct knowledge *k)
     const struct registry *nreg = k ? k->registry : NULL;
     size_t n = registry_count(nreg);
     struct entry **newbound = n ? calloc(n, sizeof *newbound) : NULL, **orphans = NULL;
-    if ((n && !newbound) || prepare_orphans(ds, nreg, newbound, &orphans) != 0) {
+    struct devstate_remap remap;
+    if ((n && !newbound) || devstate_remap_prepare(ds, k ? k->profiles : NULL, &remap) != 0) {
+        free(newbound);
+        return -ENOMEM;
+    }
+    if (prepare_orphans(ds, nreg, newbound, &orphans) != 0) {
+        devstate_remap_free(&remap);
         free(newbound);
         return -ENOMEM;
     }
     pthread_rwlock_wrlock(&ds->kmu);
+    /* before anything moves: apply visits the entries as prepare did */
+    devstate_remap_apply(ds, &remap);
     /* Loose entries the registry now names: a heard asset back in it is
      * bound again, an unregistered device it now names is forgotten. */
     for (size_t i = 0; i < NSHARDS; i++) {
@@ -368,6 +377,7 @@ int devstate_sync_knowledge(struct devstate *ds, struct knowledge *k)
         o->nvalues = e->nvalues;
         o->capvalues = e->capvalues;
         e->values = NULL;
+        e->nvalues = e->capvalues = 0;
         entry_free(e);
         o->version = ++v;
         chain_push(ds, o);
@@ -381,59 +391,10 @@ int devstate_sync_knowledge(struct devstate *ds, struct knowledge *k)
     ds->abase = registry_at(nreg, 0);
     ds->sync_base = base;
     pthread_rwlock_unlock(&ds->kmu);
+    devstate_remap_free(&remap);
     free(orphans);
     knowledge_unref(old);
     return 0;
-}
-
-/* The value slot for key, added when new; NULL past the limit. Shard locked. */
-static struct value *value_slot(struct entry *e, const char *key, size_t klen)
-{
-    for (size_t i = 0; i < e->nvalues; i++)
-        if (strncmp(e->values[i].key, key, sizeof e->values[i].key) == 0)
-            return &e->values[i];
-    if (e->nvalues >= DEVSTATE_MAX_VALUES || klen >= sizeof e->values[0].key)
-        return NULL;
-    if (e->nvalues == e->capvalues) {
-        size_t cap = e->capvalues ? (size_t)e->capvalues * 2 : 8;
-        if (cap > DEVSTATE_MAX_VALUES)
-            cap = DEVSTATE_MAX_VALUES;
-        struct value *v = realloc(e->values, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        e->values = v;
-        e->capvalues = (uint8_t)cap;
-    }
-    struct value *v = &e->values[e->nvalues++];
-    memset(v, 0, sizeof *v);
-    copy_text(v->key, sizeof v->key, key, klen);
-    return v;
-}
-
-static void note_value(struct entry *e, const struct field *f, const struct profile *p,
-                       int64_t ts_ms)
-{
-    struct value *v = value_slot(e, f->key, f->key_len);
-    if (!v)
-        return;
-    v->type = f->type;
-    v->ts_ms = f->ts_ms ? f->ts_ms : ts_ms;
-    switch (f->type) {
-    case FIELD_FLOAT:
-        v->num = f->v.f;
-        break;
-    case FIELD_INT:
-        v->i = f->v.i;
-        break;
-    case FIELD_BOOL:
-        v->b = f->v.b;
-        break;
-    case FIELD_STRING:
-        copy_text(v->s, sizeof v->s, f->v.s.ptr, f->v.s.len);
-        break;
-    }
-    const struct profile_field *pf = p ? profile_find_field(p, f->key, f->key_len, NULL) : NULL;
-    copy_cstr(v->unit, sizeof v->unit, pf ? pf->unit : "");
 }
 
 /* The bound entry of a registered asset, made when it first reports; its
@@ -508,12 +469,16 @@ void devstate_note(struct devstate *ds, const struct devstate_obs *o)
         e->last_ts_ms = r->ts_ms;
         e->readings++;
         e->whole = o->whole;
-        for (size_t i = 0; i < r->nfields; i++)
-            note_value(e, &r->fields[i], o->profile, r->ts_ms);
+        devstate_values_note(ds, e, r, o->profile);
         e->version = atomic_fetch_add(&ds->version, 1) + 1;
     }
     if (s)
         pthread_mutex_unlock(&s->mu);
+}
+
+void devstate_set_offline_misses(struct devstate *ds, int misses)
+{
+    atomic_store(&ds->offline_misses, misses > 0 ? misses : DEVSTATE_OFFLINE_MISSES);
 }
 
 uint64_t devstate_version(const struct devstate *ds)

@@ -29,8 +29,9 @@
  * thread. A reload waits for the readers in progress.
  *
  * State: "never" (no reading since start), "online" (last reading received
- * within 3 report intervals: the asset's, else its category's, else 15
- * minutes), "offline" otherwise.
+ * within offline_misses report intervals: the asset's, else its category's,
+ * else 15 minutes; the daemon sets alerts.offline_misses, so that the live
+ * view, the alerts and the coverage report agree), "offline" otherwise.
  */
 #ifndef LIFELINE_DEVSTATE_H
 #define LIFELINE_DEVSTATE_H
@@ -42,8 +43,9 @@
 #include "buf.h"
 
 #define DEVSTATE_MAX_UNREGISTERED 4096
-#define DEVSTATE_MAX_VALUES 64 /* fields kept per device; later new ones are not */
-#define DEVSTATE_STR_MAX 64    /* string values are cut (at a character) to fit */
+#define DEVSTATE_MAX_VALUES 64    /* fields kept per device; later new ones are not */
+#define DEVSTATE_STR_MAX 64       /* string values are cut (at a character) to fit */
+#define DEVSTATE_OFFLINE_MISSES 3 /* until devstate_set_offline_misses */
 
 struct devstate;
 struct knowledge;
@@ -68,6 +70,13 @@ void devstate_free(struct devstate *ds);
  * knowledge synced before). k == NULL: no registry, no profiles.
  */
 int devstate_sync_knowledge(struct devstate *ds, struct knowledge *k);
+
+/*
+ * A device is "offline" once silent for this many report intervals (any
+ * thread; misses <= 0: DEVSTATE_OFFLINE_MISSES). The daemon passes
+ * alerts.offline_misses.
+ */
+void devstate_set_offline_misses(struct devstate *ds, int misses);
 
 /* One stored reading, as the pipeline saw it. */
 struct devstate_obs {

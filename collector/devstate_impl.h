@@ -31,16 +31,36 @@
 #define NBUCKETS 1024 /* loose chains per shard */
 #define DEFAULT_INTERVAL_S 900
 
+/*
+ * One field's latest value, 32 bytes. The key and unit are the profile
+ * field's strings (pf, in the profiles of ds->k: a sync moves them to the
+ * new knowledge or gives the value its own copy before the old one is
+ * dropped) when the reading's key is that field's canonical name; else
+ * (a vendor extra, an alias, a profile not synced) the value owns one
+ * block "key\0unit\0". Strings of up to 7 bytes are kept inline.
+ */
 struct value {
-    char key[48];
-    char unit[16];
-    enum field_type type;
-    double num; /* FIELD_FLOAT */
-    int64_t i;  /* FIELD_INT */
-    bool b;     /* FIELD_BOOL */
-    char s[DEVSTATE_STR_MAX];
+    union {
+        const struct profile_field *pf; /* !(flags & V_OWN_KEY) */
+        char *own;                      /* V_OWN_KEY: "key\0unit\0" */
+    } k;
+    union {
+        double num; /* FIELD_FLOAT */
+        int64_t i;  /* FIELD_INT */
+        bool b;     /* FIELD_BOOL */
+        char *s;    /* FIELD_STRING with V_STR_HEAP: scap bytes */
+        char in[8]; /* FIELD_STRING otherwise */
+    } v;
     int64_t ts_ms;
+    uint8_t type; /* enum field_type */
+    uint8_t flags;
+    uint8_t scap;
 };
+
+enum { V_OWN_KEY = 1, V_STR_HEAP = 2 };
+
+#define DEVSTATE_KEY_MAX 48  /* keys this long or longer are not kept */
+#define DEVSTATE_UNIT_MAX 16 /* units are cut (at a character) to fit, terminator included */
 
 /* A loose entry's strings, packed NUL-terminated into one block (id first). */
 enum text_field { T_ID, T_ASSET, T_DEVICE, T_NAME, T_CATEGORY, T_DISTRICT, T_COUNT };
@@ -80,7 +100,36 @@ struct devstate {
     uint64_t sync_base;        /* never-heard asset i has version sync_base + i + 1 */
     atomic_uint_least64_t version;
     atomic_size_t unregistered;
+    atomic_int offline_misses;        /* devstate_set_offline_misses */
+    const struct profile *profile_ok; /* writer only: last profile found in k's set */
 };
+
+/* The key, the unit (cut to DEVSTATE_UNIT_MAX; *unit_len its length) and,
+ * for a string, the value of v. */
+const char *devstate_value_key(const struct value *v);
+const char *devstate_value_unit(const struct value *v, size_t *unit_len);
+const char *devstate_value_str(const struct value *v);
+/* Records the fields of reading r in e's values (profile p: o->profile). Shard locked. */
+void devstate_values_note(struct devstate *ds, struct entry *e, const struct reading *r,
+                          const struct profile *p);
+/* Frees e's values and what they own. */
+void devstate_values_free(struct entry *e);
+
+/*
+ * A sync's move of the values' keys to new profiles: prepared before the
+ * lock (allocates every copy needed: 0 or -ENOMEM, nothing changed), applied
+ * under it (cannot fail), freed after either.
+ */
+struct devstate_remap {
+    const struct profile_set *from;   /* the profiles of ds->k */
+    const struct profile_field ***to; /* [profile][field] in the new set, or NULL */
+    char **blocks;                    /* own copies, in visiting order */
+    size_t nblocks, capblocks, used;
+};
+int devstate_remap_prepare(struct devstate *ds, const struct profile_set *to,
+                           struct devstate_remap *m);
+void devstate_remap_apply(struct devstate *ds, struct devstate_remap *m);
+void devstate_remap_free(struct devstate_remap *m);
 
 /* One device's strings as rendered, each NUL-terminated and cut to its cap. */
 struct view {

@@ -11,12 +11,11 @@
 
 #include "jsonout.h"
 
-#define OFFLINE_INTERVALS 3
-
 /* What render and filter need of one device: its view and its heard state (e may be NULL). */
 struct dev_ref {
     const struct view *v;
     const struct entry *e;
+    int misses; /* report intervals without a reading before "offline" */
 };
 
 static int64_t last_seen(const struct dev_ref *d)
@@ -28,7 +27,7 @@ static enum devstate_state state_of(const struct dev_ref *d, int64_t now_ms)
 {
     if (last_seen(d) == 0)
         return DEVSTATE_NEVER;
-    int64_t limit = (int64_t)d->v->interval_s * 1000 * OFFLINE_INTERVALS;
+    int64_t limit = (int64_t)d->v->interval_s * 1000 * d->misses;
     return now_ms - last_seen(d) <= limit ? DEVSTATE_ONLINE : DEVSTATE_OFFLINE;
 }
 
@@ -84,26 +83,32 @@ static const char *type_name(enum field_type t)
 
 static int render_value(struct buf *b, const struct value *v)
 {
-    int rc = json_append_string(b, v->key, strlen(v->key));
+    const char *key = devstate_value_key(v);
+    int rc = json_append_string(b, key, strlen(key));
     rc = rc ? rc : buf_puts(b, ":{\"value\":");
     if (rc)
         return rc;
-    switch (v->type) {
+    switch ((enum field_type)v->type) {
     case FIELD_FLOAT:
-        rc = put_num(b, v->num);
+        rc = put_num(b, v->v.num);
         break;
     case FIELD_INT:
-        rc = buf_printf(b, "%lld", (long long)v->i);
+        rc = buf_printf(b, "%lld", (long long)v->v.i);
         break;
     case FIELD_BOOL:
-        rc = buf_puts(b, v->b ? "true" : "false");
+        rc = buf_puts(b, v->v.b ? "true" : "false");
         break;
-    case FIELD_STRING:
-        rc = json_append_string(b, v->s, strlen(v->s));
+    case FIELD_STRING: {
+        const char *s = devstate_value_str(v);
+        rc = json_append_string(b, s, strlen(s));
         break;
     }
-    rc = rc ? rc : put_kv(b, "unit", v->unit);
-    rc = rc ? rc : put_kv(b, "type", type_name(v->type));
+    }
+    size_t ulen;
+    const char *unit = devstate_value_unit(v, &ulen);
+    rc = rc ? rc : buf_puts(b, ",\"unit\":");
+    rc = rc ? rc : json_append_string(b, unit, ulen);
+    rc = rc ? rc : put_kv(b, "type", type_name((enum field_type)v->type));
     rc = rc ? rc : buf_printf(b, ",\"ts_ms\":%lld}", (long long)v->ts_ms);
     return rc;
 }
@@ -205,6 +210,7 @@ static int gather_one(struct gather *g, const struct dev_ref *d, uint64_t versio
 static int gather(struct devstate *ds, struct gather *g)
 {
     struct view v;
+    int misses = atomic_load(&ds->offline_misses);
     int rc = 0;
     for (size_t i = 0; i < NSHARDS && !rc; i++) {
         struct shard *s = &ds->shards[i];
@@ -215,12 +221,12 @@ static int gather(struct devstate *ds, struct gather *g)
             if (version <= g->since || version > g->upto)
                 continue;
             devstate_view_bound(ds, j, &v);
-            rc = gather_one(g, &(struct dev_ref){&v, e}, version);
+            rc = gather_one(g, &(struct dev_ref){&v, e, misses}, version);
         }
         for (size_t b = 0; b < NBUCKETS && !rc; b++) {
             for (const struct entry *e = s->buckets[b]; e && !rc; e = e->next) {
                 devstate_view_loose(e, &v);
-                rc = gather_one(g, &(struct dev_ref){&v, e}, e->version);
+                rc = gather_one(g, &(struct dev_ref){&v, e, misses}, e->version);
             }
         }
         pthread_mutex_unlock(&s->mu);
@@ -280,19 +286,19 @@ int devstate_render_one(struct devstate *ds, const char *id, int64_t now_ms, str
 {
     struct view v;
     struct shard *s = NULL;
-    int rc = -ENOENT;
+    int rc = -ENOENT, misses = atomic_load(&ds->offline_misses);
     pthread_rwlock_rdlock(&ds->kmu);
     long i = devstate_asset_index(ds, id);
     if (i >= 0) {
         s = bound_shard(ds, (size_t)i);
         pthread_mutex_lock(&s->mu);
         devstate_view_bound(ds, (size_t)i, &v);
-        rc = render_dev(out, &(struct dev_ref){&v, ds->bound[i]}, now_ms);
+        rc = render_dev(out, &(struct dev_ref){&v, ds->bound[i], misses}, now_ms);
     } else {
         const struct entry *e = devstate_loose_find(ds, id, strlen(id), &s);
         if (e) {
             devstate_view_loose(e, &v);
-            rc = render_dev(out, &(struct dev_ref){&v, e}, now_ms);
+            rc = render_dev(out, &(struct dev_ref){&v, e, misses}, now_ms);
         }
     }
     if (s)

@@ -26,7 +26,9 @@ int report_options(const struct config *cfg, int64_t from_ms, int64_t to_ms, int
     o->from_ms = from_ms;
     o->to_ms = to_ms;
     o->now_ms = now_ms;
-    o->offline_misses = cfg->report.offline_misses;
+    /* unset (0): online as the alerts and the live view judge it */
+    o->offline_misses =
+        cfg->report.offline_misses ? cfg->report.offline_misses : cfg->alerts.offline_misses;
     o->effective_threshold = cfg->report.effective_pct / 100.0;
     o->def_target.target = cfg->report.target_pct / 100.0;
     if (coverage_parse_date(cfg->report.target_date, &o->def_target.date) != 0)

@@ -504,6 +504,46 @@ static void test_restart_from_store(void **state)
     unlink(db);
 }
 
+/*
+ * A reporting device borrows its id from the registry. A reload whose
+ * registry drops it (the old one freed at once) must leave it with its own
+ * copy: its alert still resolves, its last-seen time is still written, and
+ * back in the registry it is the same device again (ASan checks the ids).
+ */
+static void test_reload_device_leaves_registry(void **state)
+{
+    (void)state;
+    struct alert_engine_opts o = opts();
+    o.store_path = db;
+    unlink(db);
+    struct alert_engine *e = engine(o, NULL, T0);
+    see(e, "dev-2", "manhole_cover", "tilt", FIELD_FLOAT, 20, NULL, T0);
+    assert_string_equal(trace(), "fired:threshold:tilt_high:dev-2 ");
+    static const char without[] =
+        "asset_id,name,category,district,lat,lon,status,upgraded_on,device_id,model,"
+        "report_interval_s\n"
+        "MH-1,井盖一号,manhole_cover,许营镇,,,upgraded,2026-01-01,dev-1,M1,2\n";
+    alert_engine_reload(e, knowledge(without), NULL, T0 + 100);
+    assert_int_equal(alert_engine_flush(e), 0);
+    see(e, "dev-2", "manhole_cover", "tilt", FIELD_FLOAT, 5, NULL, T0 + 200);
+    assert_string_equal(trace(), "resolved:threshold:tilt_high:dev-2 ");
+    assert_int_equal(alert_engine_flush(e), 0);
+    alert_engine_reload(e, knowledge(registry_csv), NULL, T0 + 300);
+    see(e, "dev-2", "manhole_cover", "tilt", FIELD_FLOAT, 20, NULL, T0 + 400);
+    assert_string_equal(trace(), "fired:threshold:tilt_high:dev-2 ");
+    struct alert a;
+    assert_true(alert_engine_get(e, "dev-2", "threshold:tilt_high", &a));
+    assert_int_equal(a.id, 1);
+    assert_string_equal(a.asset, "MH-2");
+    /* dev-2 reported at T0 + 400: offline 4 s later, not before */
+    alert_engine_tick(e, T0 + 4399);
+    assert_string_equal(trace(), "fired:never_reported:dev-1 ");
+    alert_engine_tick(e, T0 + 4400);
+    assert_string_equal(trace(), "fired:offline:dev-2 ");
+    alert_engine_free(e);
+    unlink(db);
+}
+
 /* A silent device's never_reported alert, loaded from the store, is still
  * judged after a restart: it resolves when the registry no longer expects
  * the device yet (the engine keeps no state for silent devices otherwise). */
@@ -696,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_rules_errors),
         cmocka_unit_test(test_example_rules_file),
         cmocka_unit_test(test_reload),
+        cmocka_unit_test(test_reload_device_leaves_registry),
         cmocka_unit_test(test_token_equal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

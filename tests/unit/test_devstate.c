@@ -407,6 +407,164 @@ static void test_history(void **state)
     buf_free(&out);
 }
 
+/* Knowledge whose water_supply profile is `profile` (JSON), over the built-in ones. */
+static struct knowledge *load_knowledge_with(const char *text, const char *profile)
+{
+    char dir[] = "/tmp/test_devstate_prof_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/water_supply.json", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(fputs(profile, fp) >= 0, 1);
+    fclose(fp);
+    int n = 0;
+    struct profile_set *ps = profile_set_load(dir, NULL, &n);
+    unlink(path);
+    rmdir(dir);
+    assert_non_null(ps);
+    struct knowledge *k = knowledge_new(ps, load_registry(text));
+    assert_non_null(k);
+    return k;
+}
+
+/* One reading of ws-1 with the given float fields. */
+static void note_fields(struct devstate *ds, const struct knowledge *k, const char *const *keys,
+                        const double *vals, size_t n, int64_t recv_ms)
+{
+    struct reading r;
+    assert_int_equal(reading_init(&r, 4096), 0);
+    r.ts_ms = recv_ms;
+    for (size_t i = 0; i < n; i++) {
+        struct field *f = reading_add_field(&r);
+        f->key = keys[i];
+        f->key_len = strlen(keys[i]);
+        f->type = FIELD_FLOAT;
+        f->v.f = vals[i];
+    }
+    const struct asset *a = registry_find_device(k->registry, "ws-1", 4);
+    struct devstate_obs o = {.asset = a,
+                             .device = "ws-1",
+                             .device_len = 4,
+                             .category = "water_supply",
+                             .category_len = 12,
+                             .profile = profile_set_find(k->profiles, "water_supply", 12),
+                             .reading = &r,
+                             .recv_ms = recv_ms,
+                             .whole = true};
+    devstate_note(ds, &o);
+    reading_free(&r);
+}
+
+/*
+ * Values point at their profile's field names and units. A reload whose
+ * profile renames, drops and re-units fields, with the old knowledge freed
+ * at once, must leave every value shown as it was read (ASan checks that
+ * nothing points into the freed profiles), and the next reading shows the
+ * new units.
+ */
+static void test_reload_changes_field_set(void **state)
+{
+    (void)state;
+    static const char *const P1 =
+        "{\"category\":\"water_supply\",\"report_interval_s\":300,\"fields\":{"
+        "\"pressure_out\":{\"type\":\"float\",\"unit\":\"MPa\"},"
+        "\"tank_level\":{\"type\":\"float\",\"unit\":\"m\"},"
+        "\"flow\":{\"type\":\"float\",\"unit\":\"m³/h\"}}}";
+    static const char *const P2 =
+        "{\"category\":\"water_supply\",\"report_interval_s\":300,\"fields\":{"
+        "\"pressure_out\":{\"type\":\"float\",\"unit\":\"kPa\"},"
+        "\"flow\":{\"type\":\"float\",\"unit\":\"m³/h\"},"
+        "\"chlorine\":{\"type\":\"float\",\"unit\":\"mg/L\"}},"
+        "\"aliases\":{\"tank_level\":\"chlorine\"}}";
+    struct knowledge *k = load_knowledge_with(REG, P1);
+    struct devstate *ds = devstate_new();
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    static const char *const keys1[] = {"pressure_out", "tank_level", "flow", "vendor_x"};
+    static const double vals1[] = {0.3, 2.5, 12, 7};
+    note_fields(ds, k, keys1, vals1, 4, NOW);
+    static const char *const before =
+        "\"values\":{\"pressure_out\":{\"value\":0.3,\"unit\":\"MPa\",\"type\":\"float\","
+        "\"ts_ms\":1800000000000},\"tank_level\":{\"value\":2.5,\"unit\":\"m\",\"type\":"
+        "\"float\",\"ts_ms\":1800000000000},\"flow\":{\"value\":12,\"unit\":\"m³/h\",\"type\":"
+        "\"float\",\"ts_ms\":1800000000000},\"vendor_x\":{\"value\":7,\"unit\":\"\",\"type\":"
+        "\"float\",\"ts_ms\":1800000000000}}}";
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_non_null(strstr(b.data, before));
+
+    struct knowledge *k2 = load_knowledge_with(REG, P2);
+    assert_int_equal(devstate_sync_knowledge(ds, k2), 0);
+    knowledge_unref(k); /* the state's reference was dropped by the sync: P1 is freed here */
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW, &b), 0);
+    assert_non_null(strstr(b.data, before));
+
+    /* the next reading: pressure_out in kPa now, tank_level an alias (key kept, unit of
+     * chlorine), chlorine new at the end */
+    static const char *const keys2[] = {"pressure_out", "tank_level", "chlorine"};
+    static const double vals2[] = {310, 2.0, 0.4};
+    note_fields(ds, k2, keys2, vals2, 3, NOW + 1000);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 1000, &b), 0);
+    assert_non_null(strstr(
+        b.data, "\"values\":{\"pressure_out\":{\"value\":310,\"unit\":\"kPa\",\"type\":\"float\","
+                "\"ts_ms\":1800000001000},\"tank_level\":{\"value\":2,\"unit\":\"mg/L\",\"type\":"
+                "\"float\",\"ts_ms\":1800000001000},\"flow\":{\"value\":12,\"unit\":\"m³/h\","
+                "\"type\":\"float\",\"ts_ms\":1800000000000},\"vendor_x\":{\"value\":7,\"unit\":"
+                "\"\",\"type\":\"float\",\"ts_ms\":1800000000000},\"chlorine\":{\"value\":0.4,"
+                "\"unit\":\"mg/L\",\"type\":\"float\",\"ts_ms\":1800000001000}}}"));
+
+    /* and back to no profiles at all: every value keeps its text */
+    assert_int_equal(devstate_sync_knowledge(ds, NULL), 0);
+    knowledge_unref(k2);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 1000, &b), 0);
+    assert_non_null(strstr(b.data, "\"pressure_out\":{\"value\":310,\"unit\":\"kPa\""));
+    assert_non_null(strstr(b.data, "\"flow\":{\"value\":12,\"unit\":\"m³/h\""));
+    buf_free(&b);
+    devstate_free(ds);
+}
+
+/* "online" lasts offline_misses report intervals (alerts.offline_misses in the daemon). */
+static void test_offline_misses(void **state)
+{
+    (void)state;
+    struct knowledge *k = load_knowledge(REG);
+    struct devstate *ds = devstate_new();
+    assert_int_equal(devstate_sync_knowledge(ds, k), 0);
+    note(ds, k, "ws-1", "water_supply", 0.31, NOW);
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    /* A1 reports every 60 s; by default 3 missed intervals make it offline */
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 180000, &b), 0);
+    assert_non_null(strstr(b.data, "\"state\":\"online\""));
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 180001, &b), 0);
+    assert_non_null(strstr(b.data, "\"state\":\"offline\""));
+
+    devstate_set_offline_misses(ds, 5);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 299999, &b), 0);
+    assert_non_null(strstr(b.data, "\"state\":\"online\""));
+    buf_reset(&b);
+    assert_int_equal(devstate_render_one(ds, "A1", NOW + 300001, &b), 0);
+    assert_non_null(strstr(b.data, "\"state\":\"offline\""));
+    /* listings and their state filter judge alike */
+    struct devstate_filter off = {.has_state = true, .state = DEVSTATE_OFFLINE};
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, &off, NOW + 240000, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":0,"));
+    devstate_set_offline_misses(ds, 2);
+    buf_reset(&b);
+    assert_int_equal(devstate_render_list(ds, &off, NOW + 240000, &b), 0);
+    assert_non_null(strstr(b.data, "\"count\":1,\"devices\":[{\"id\":\"A1\""));
+    buf_free(&b);
+    devstate_free(ds);
+    knowledge_unref(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +573,8 @@ int main(void)
         cmocka_unit_test(test_reload_rebuilds_text),
         cmocka_unit_test(test_heard_asset_leaves_and_returns),
         cmocka_unit_test(test_history),
+        cmocka_unit_test(test_reload_changes_field_set),
+        cmocka_unit_test(test_offline_misses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
