@@ -1,14 +1,14 @@
 /*
- * influx: the writer: setup and teardown, how each answer is judged (stored,
- * refused, retry; the halving of a batch a database refuses in part) and the
- * retry and backoff around it. The request itself is influx_http.c's, the
- * read side influx_query.c's. test_influx reaches the static helpers here by
- * including this file.
+ * influx: the writer: setup and teardown, what is done with each answer
+ * (stored, refused, retry; the halving of a batch a database refuses in part)
+ * and the retry and backoff around it. How an answer is judged is
+ * influx_status.c's, the request itself influx_http.c's, the read side
+ * influx_query.c's. test_influx reaches the static helpers here by including
+ * this file.
  */
 #include "influx.h"
 #include "influx_impl.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -16,14 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <zlib.h>
 
 #include "buf.h"
 #include "log.h"
 #include "metrics.h"
-#include "numparse.h"
 
 #define TAG "influx"
 #define RESPONSE_MAX (64 * 1024)    /* error bodies are short; the rest is not needed */
@@ -43,240 +41,6 @@ static int64_t now_ms(clockid_t clock)
     struct timespec ts;
     clock_gettime(clock, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-int influx_add_param(struct buf *b, CURL *c, char *sep, const char *key, const char *value)
-{
-    if (!value || !*value)
-        return 0;
-    char *esc = curl_easy_escape(c, value, 0);
-    if (!esc)
-        return -ENOMEM;
-    int rc = buf_printf(b, "%c%s=%s", *sep, key, esc);
-    curl_free(esc);
-    *sep = '&';
-    return rc;
-}
-
-/* The full write URL for cfg->influx; malloc'd, NULL on allocation failure. */
-static char *build_write_url(CURL *c, const struct config *cfg)
-{
-    struct buf b;
-    buf_init(&b, 64 * 1024);
-    const char *base = cfg->influx.url;
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
-    char sep = '?';
-    int rc = buf_append(&b, base, blen);
-    if (cfg->influx.api == INFLUX_API_V2) {
-        if (!rc)
-            rc = buf_puts(&b, "/api/v2/write");
-        if (!rc)
-            rc = influx_add_param(&b, c, &sep, "org", cfg->influx.org);
-        if (!rc)
-            rc = influx_add_param(&b, c, &sep, "bucket", cfg->influx.bucket);
-    } else {
-        if (!rc)
-            rc = buf_puts(&b, "/write");
-        if (!rc)
-            rc = influx_add_param(&b, c, &sep, "db", cfg->influx.database);
-        if (!rc)
-            rc = influx_add_param(&b, c, &sep, "rp", cfg->influx.retention_policy);
-    }
-    if (!rc)
-        rc = influx_add_param(&b, c, &sep, "precision", "ms");
-    if (rc) {
-        buf_free(&b);
-        return NULL;
-    }
-    return b.data;
-}
-
-/*
- * Milliseconds to wait according to a Retry-After value (delta seconds or an
- * HTTP date), capped at cap_ms; -1 when the value is empty or unparseable.
- */
-static int64_t parse_retry_after(const char *v, int64_t now_s, int64_t cap_ms)
-{
-    size_t len = strlen(v);
-    while (len > 0 && is_blank(*v)) {
-        v++;
-        len--;
-    }
-    while (len > 0 && is_blank(v[len - 1]))
-        len--;
-    if (len == 0)
-        return -1;
-    int64_t ms;
-    int64_t secs;
-    if (num_parse_i64(v, len, 0, INT64_MAX / 1000, &secs) == 0) {
-        ms = secs * 1000;
-    } else {
-        char date[128];
-        if (len >= sizeof date)
-            return -1;
-        memcpy(date, v, len);
-        date[len] = '\0';
-        time_t t = curl_getdate(date, NULL);
-        if (t == (time_t)-1)
-            return -1;
-        int64_t delta = (int64_t)t - now_s;
-        ms = delta <= 0 ? 0 : (delta > INT64_MAX / 1000 ? INT64_MAX : delta * 1000);
-    }
-    return ms > cap_ms ? cap_ms : ms;
-}
-
-static size_t count_lines(const char *body, size_t len)
-{
-    size_t n = 0;
-    const char *p = body;
-    const char *end = body + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        n++;
-        if (!nl)
-            break;
-        p = nl + 1;
-    }
-    return n;
-}
-
-/*
- * Splits `nlines` complete lines after line nlines/2. 0 with the left half's
- * size and line count, or -1 when there is no boundary to split at.
- */
-static int split_middle(const char *body, size_t len, size_t nlines, size_t *left_len,
-                        size_t *left_lines)
-{
-    if (nlines < 2)
-        return -1;
-    size_t want = nlines / 2;
-    size_t seen = 0;
-    const char *p = body;
-    const char *end = body + len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            return -1;
-        p = nl + 1;
-        if (++seen == want)
-            break;
-    }
-    if (seen != want || p >= end)
-        return -1;
-    *left_len = (size_t)(p - body);
-    *left_lines = want;
-    return 0;
-}
-
-void influx_copy_text(char *out, size_t outsz, const char *s, size_t len)
-{
-    while (len > 0 && is_blank(*s)) {
-        s++;
-        len--;
-    }
-    while (len > 0 && is_blank(s[len - 1]))
-        len--;
-    if (len >= outsz)
-        len = outsz - 1;
-    for (size_t i = 0; i < len; i++)
-        out[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
-    out[len] = '\0';
-}
-
-/*
- * The database's explanation of a refusal: the JSON "error" (InfluxDB 1.x) or
- * "message" (InfluxDB 2.x) field, else the X-Influxdb-Error header, else the
- * plain body (VictoriaMetrics), else "http status N".
- */
-static void extract_error(const char *body, size_t len, const char *header, long status, char *out,
-                          size_t outsz)
-{
-    if (len > 0) {
-        cJSON *root = cJSON_ParseWithLength(body, len);
-        if (root) {
-            const char *keys[] = {"error", "message"};
-            for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-                const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
-                if (cJSON_IsString(item) && item->valuestring[0]) {
-                    influx_copy_text(out, outsz, item->valuestring, strlen(item->valuestring));
-                    cJSON_Delete(root);
-                    return;
-                }
-            }
-            cJSON_Delete(root);
-        }
-    }
-    if (header && header[0]) {
-        influx_copy_text(out, outsz, header, strlen(header));
-        return;
-    }
-    if (len > 0) {
-        influx_copy_text(out, outsz, body, len);
-        if (out[0])
-            return;
-    }
-    snprintf(out, outsz, "http status %ld", status);
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-    return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/*
- * A 400 that is about the request, not a line: splitting would quarantine
- * every line of every batch, so it is handled as a configuration error.
- */
-static bool request_level_error(const char *text)
-{
-    static const char *const prefixes[] = {
-        "database is required", /* InfluxDB 1.x, no db= */
-        "bucket is required",   /* InfluxDB 2.x */
-        "organization",         /* InfluxDB 2.x org missing or unknown */
-        "invalid precision",
-    };
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-        if (starts_with(text, prefixes[i]))
-            return true;
-    }
-    return false;
-}
-
-/* InfluxDB 1.x answers 500 for a missing retention policy: no retry fixes that. */
-static bool is_refusal(long status, const char *err)
-{
-    if (status == 500 && starts_with(err, "retention policy not found"))
-        return true;
-    return status >= 300 && status < 500 && status != 408 && status != 429;
-}
-
-static const char *fix_hint(enum influx_api api, long status, const char *err)
-{
-    if (starts_with(err, "retention policy not found"))
-        return "create the retention policy or fix influx.retention_policy";
-    if (starts_with(err, "database is required"))
-        return "set influx.database";
-    switch (status) {
-    case 401:
-        return api == INFLUX_API_V2 ? "check influx.token_file or influx.token_env"
-                                    : "check influx.username and influx.password_file";
-    case 403:
-        return api == INFLUX_API_V2 ? "give the token write permission on the bucket"
-                                    : "grant the user WRITE on the database";
-    case 404:
-        return api == INFLUX_API_V2
-                   ? "bucket or org not found: create it or fix influx.bucket and influx.org"
-                   : "database not found: create it or fix influx.database";
-    default:
-        return "check influx.url, influx.api and the database settings";
-    }
 }
 
 /* Sleeps up to ms; true when *stop became true first. */
@@ -334,7 +98,7 @@ static void note_failure(struct influx *w, long status, const char *err)
 {
     char text[ERROR_TEXT_MAX];
     log_text(text, sizeof text, err);
-    enum link_state next = is_refusal(status, err) ? LINK_REFUSED : LINK_UNAVAILABLE;
+    enum link_state next = influx_is_refusal(status, err) ? LINK_REFUSED : LINK_UNAVAILABLE;
     if (w->state == LINK_OK) {
         w->trouble_since_ms = now_ms(CLOCK_MONOTONIC);
         w->failed_attempts = 0;
@@ -342,7 +106,7 @@ static void note_failure(struct influx *w, long status, const char *err)
     w->failed_attempts++;
     if (next == LINK_REFUSED && (w->state != LINK_REFUSED || w->refused_status != status)) {
         log_error(TAG, "write refused status=%ld error=\"%s\" fix=\"%s\"", status, text,
-                  fix_hint(w->api, status, err));
+                  influx_fix_hint(w->api, status, err));
     } else if (next == LINK_UNAVAILABLE && w->state != LINK_UNAVAILABLE) {
         log_warn(TAG, "database unavailable, keeping data and retrying status=%ld error=\"%s\"",
                  status, text);
@@ -389,13 +153,14 @@ static int write_range(struct influx *w, const char *body, size_t len, size_t nl
         if (status == 0)
             snprintf(err, sizeof err, "%s", w->curl_err);
         else
-            extract_error(w->resp.data ? w->resp.data : "", w->resp.len, w->db_error, status, err,
-                          sizeof err);
-        if (status == 413 || ((status == 400 || status == 422) && !request_level_error(err))) {
+            influx_extract_error(w->resp.data ? w->resp.data : "", w->resp.len, w->db_error, status,
+                                 err, sizeof err);
+        if (status == 413 ||
+            ((status == 400 || status == 422) && !influx_request_level_error(err))) {
             note_ok(w); /* the database is there and judged the lines */
             size_t left_len;
             size_t left_lines;
-            if (split_middle(body, len, nlines, &left_len, &left_lines) != 0) {
+            if (influx_split_middle(body, len, nlines, &left_len, &left_lines) != 0) {
                 reject_line(w, body, len, status, err);
                 return 0;
             }
@@ -409,7 +174,7 @@ static int write_range(struct influx *w, const char *body, size_t len, size_t nl
         if (!w->quiet)
             metrics_add(C_WRITE_RETRIES, 1);
         int64_t delay =
-            parse_retry_after(w->retry_after, (int64_t)time(NULL), w->retry_max_ms * 10);
+            influx_parse_retry_after(w->retry_after, (int64_t)time(NULL), w->retry_max_ms * 10);
         if (delay < 0)
             delay = jitter(w, backoff);
         log_debug(TAG, "retrying status=%ld delay_ms=%lld", status, (long long)delay);
@@ -428,7 +193,7 @@ int influx_write(struct influx *w, const char *body, size_t len, size_t nlines,
         return 0;
     if (body[len - 1] != '\n')
         return -EINVAL;
-    size_t actual = count_lines(body, len);
+    size_t actual = influx_count_lines(body, len);
     if (actual != nlines) {
         log_warn(TAG,
                  "batch line count differs from the caller's, using the body's claimed=%zu "
@@ -474,7 +239,7 @@ struct influx *influx_new(const struct config *cfg, struct quarantine *q)
     w->curl = curl_easy_init();
     if (!w->curl)
         goto fail;
-    w->write_url = build_write_url(w->curl, cfg);
+    w->write_url = influx_write_url(w->curl, cfg);
     w->query_url = influx_query_url(w->curl, cfg);
     if (!w->write_url || !w->query_url || influx_setup_headers(w, cfg) != 0)
         goto fail;

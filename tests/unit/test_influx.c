@@ -5,6 +5,7 @@
  * with Retry-After, 401 then OK, ...) and records what arrived.
  */
 #include "../../collector/influx.c"
+#include "../../collector/influx_status.c"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -24,18 +25,18 @@
 static void test_retry_after(void **state)
 {
     (void)state;
-    assert_int_equal(parse_retry_after("1", 0, 100000), 1000);
-    assert_int_equal(parse_retry_after("  120 \r\n", 0, 1000000), 120000);
-    assert_int_equal(parse_retry_after("0", 0, 1000), 0);
-    assert_int_equal(parse_retry_after("100000", 0, 5000), 5000); /* capped */
-    assert_int_equal(parse_retry_after("", 0, 5000), -1);
-    assert_int_equal(parse_retry_after("soon", 0, 5000), -1);
-    assert_int_equal(parse_retry_after("-3", 0, 5000), -1);
+    assert_int_equal(influx_parse_retry_after("1", 0, 100000), 1000);
+    assert_int_equal(influx_parse_retry_after("  120 \r\n", 0, 1000000), 120000);
+    assert_int_equal(influx_parse_retry_after("0", 0, 1000), 0);
+    assert_int_equal(influx_parse_retry_after("100000", 0, 5000), 5000); /* capped */
+    assert_int_equal(influx_parse_retry_after("", 0, 5000), -1);
+    assert_int_equal(influx_parse_retry_after("soon", 0, 5000), -1);
+    assert_int_equal(influx_parse_retry_after("-3", 0, 5000), -1);
     /* HTTP date: Wed, 21 Oct 2015 07:28:00 GMT is 1445412480 */
     const char *date = "Wed, 21 Oct 2015 07:28:00 GMT";
-    assert_int_equal(parse_retry_after(date, 1445412480 - 7, 100000), 7000);
-    assert_int_equal(parse_retry_after(date, 1445412480 - 7, 3000), 3000);
-    assert_int_equal(parse_retry_after(date, 1445412480 + 60, 100000), 0); /* in the past */
+    assert_int_equal(influx_parse_retry_after(date, 1445412480 - 7, 100000), 7000);
+    assert_int_equal(influx_parse_retry_after(date, 1445412480 - 7, 3000), 3000);
+    assert_int_equal(influx_parse_retry_after(date, 1445412480 + 60, 100000), 0); /* in the past */
 }
 
 static void test_split_middle(void **state)
@@ -44,17 +45,17 @@ static void test_split_middle(void **state)
     size_t ll = 0;
     size_t ln = 0;
     const char *four = "a 1\nb 2\nc 3\nd 4\n";
-    assert_int_equal(split_middle(four, strlen(four), 4, &ll, &ln), 0);
+    assert_int_equal(influx_split_middle(four, strlen(four), 4, &ll, &ln), 0);
     assert_int_equal(ll, 8);
     assert_int_equal(ln, 2);
     const char *three = "aa\nbbbbbbbbbb\nc\n";
-    assert_int_equal(split_middle(three, strlen(three), 3, &ll, &ln), 0);
+    assert_int_equal(influx_split_middle(three, strlen(three), 3, &ll, &ln), 0);
     assert_int_equal(ll, 3);
     assert_int_equal(ln, 1);
     const char *one = "only one line\n";
-    assert_int_equal(split_middle(one, strlen(one), 1, &ll, &ln), -1);
-    assert_int_equal(count_lines(four, strlen(four)), 4);
-    assert_int_equal(count_lines("x\ny", 3), 2);
+    assert_int_equal(influx_split_middle(one, strlen(one), 1, &ll, &ln), -1);
+    assert_int_equal(influx_count_lines(four, strlen(four)), 4);
+    assert_int_equal(influx_count_lines("x\ny", 3), 2);
 }
 
 static void test_extract_error(void **state)
@@ -62,30 +63,30 @@ static void test_extract_error(void **state)
     (void)state;
     char out[256];
     const char *v1 = "{\"error\":\"partial write: field type conflict: dropped=1\"}\n";
-    extract_error(v1, strlen(v1), "ignored", 400, out, sizeof out);
+    influx_extract_error(v1, strlen(v1), "ignored", 400, out, sizeof out);
     assert_string_equal(out, "partial write: field type conflict: dropped=1");
     const char *v2 = "{\"code\":\"invalid\",\"message\":\"unable to parse 'x': bad\"}";
-    extract_error(v2, strlen(v2), NULL, 400, out, sizeof out);
+    influx_extract_error(v2, strlen(v2), NULL, 400, out, sizeof out);
     assert_string_equal(out, "unable to parse 'x': bad");
-    extract_error("", 0, "authorization failed", 401, out, sizeof out);
+    influx_extract_error("", 0, "authorization failed", 401, out, sizeof out);
     assert_string_equal(out, "authorization failed");
     const char *vm = "  cannot parse line \"x\"\nsecond\n";
-    extract_error(vm, strlen(vm), "", 400, out, sizeof out);
+    influx_extract_error(vm, strlen(vm), "", 400, out, sizeof out);
     assert_string_equal(out, "cannot parse line \"x\" second");
-    extract_error("", 0, "", 502, out, sizeof out);
+    influx_extract_error("", 0, "", 502, out, sizeof out);
     assert_string_equal(out, "http status 502");
     char tiny[8];
-    extract_error(v1, strlen(v1), NULL, 400, tiny, sizeof tiny);
+    influx_extract_error(v1, strlen(v1), NULL, 400, tiny, sizeof tiny);
     assert_string_equal(tiny, "partial");
-    assert_true(request_level_error("database is required"));
-    assert_false(request_level_error("partial write: database is required"));
-    assert_true(is_refusal(500, "retention policy not found: nope"));
-    assert_false(is_refusal(500, "timeout"));
-    assert_false(is_refusal(503, ""));
-    assert_false(is_refusal(429, ""));
-    assert_false(is_refusal(0, "Couldn't connect to server"));
-    assert_true(is_refusal(404, ""));
-    assert_string_equal(fix_hint(INFLUX_API_V1, 404, "database not found: \"x\""),
+    assert_true(influx_request_level_error("database is required"));
+    assert_false(influx_request_level_error("partial write: database is required"));
+    assert_true(influx_is_refusal(500, "retention policy not found: nope"));
+    assert_false(influx_is_refusal(500, "timeout"));
+    assert_false(influx_is_refusal(503, ""));
+    assert_false(influx_is_refusal(429, ""));
+    assert_false(influx_is_refusal(0, "Couldn't connect to server"));
+    assert_true(influx_is_refusal(404, ""));
+    assert_string_equal(influx_fix_hint(INFLUX_API_V1, 404, "database not found: \"x\""),
                         "database not found: create it or fix influx.database");
 }
 
@@ -109,7 +110,7 @@ static void test_build_url(void **state)
     init_cfg(&cfg, "http://127.0.0.1:8086");
     cfg.influx.database = "城市生命线";
     cfg.influx.retention_policy = "one week";
-    char *url = build_write_url(c, &cfg);
+    char *url = influx_write_url(c, &cfg);
     assert_string_equal(url, "http://127.0.0.1:8086/write?db=%E5%9F%8E%E5%B8%82%E7%94%9F%E5%91%BD"
                              "%E7%BA%BF&rp=one%20week&precision=ms");
     free(url);
@@ -117,12 +118,12 @@ static void test_build_url(void **state)
     cfg.influx.url = "http://vm:8428/";
     cfg.influx.org = "my org";
     cfg.influx.bucket = "b&c";
-    url = build_write_url(c, &cfg);
+    url = influx_write_url(c, &cfg);
     assert_string_equal(url, "http://vm:8428/api/v2/write?org=my%20org&bucket=b%26c&precision=ms");
     free(url);
     cfg.influx.org = NULL;
     cfg.influx.bucket = "";
-    url = build_write_url(c, &cfg);
+    url = influx_write_url(c, &cfg);
     assert_string_equal(url, "http://vm:8428/api/v2/write?precision=ms");
     free(url);
     curl_easy_cleanup(c);
@@ -206,7 +207,7 @@ static unsigned decide(struct server *s, const struct buf *body, char *json, siz
         }
         return 204;
     case S_TOO_LARGE:
-        if (count_lines(body->data, body->len) > s->max_lines ||
+        if (influx_count_lines(body->data, body->len) > s->max_lines ||
             find_line(body->data, body->len, "huge", line, sizeof line)) {
             snprintf(json, jsz, "{\"error\":\"Request Entity Too Large\"}");
             return 413;
