@@ -140,7 +140,10 @@ struct field *decode_add_field(struct reading *r, const char *key, size_t klen,
                                size_t detail_len)
 {
     for (size_t i = 0; i < r->nfields; i++) {
-        if (r->fields[i].key_len == klen && memcmp(r->fields[i].key, key, klen) == 0) {
+        /* The first byte before memcmp: most keys of a reading share a
+         * length with some other, few share a first byte too. */
+        if (r->fields[i].key_len == klen && klen && r->fields[i].key[0] == key[0] &&
+            memcmp(r->fields[i].key, key, klen) == 0) {
             decode_fail(why, detail, detail_len, REASON_MALFORMED,
                         "field '%s': duplicate key (%s are flattened with '_')", key, flattened);
             return NULL;

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "jsonscan.h"
 #include "reason.h"
@@ -40,6 +42,23 @@ bool decode_name_ok(const char *name, size_t len);
  */
 static inline bool decode_name_ascii(const char *name, size_t len)
 {
+    /* Eight bytes at a time (names of 8 bytes or more; the last word
+     * overlaps), as the byte loop cost some 50 instructions per name. A byte
+     * below 0x20 sets its high bit in w - 0x20.. where it was clear in w; a
+     * byte above 0x7e has its high bit set in w or in w + 0x01..; a borrow or
+     * carry only reaches the next byte after such a byte, so the test is
+     * exact for the word as a whole. */
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    if (len >= 8) {
+        uint64_t bad = 0, w;
+        for (size_t i = 0; i + 8 <= len; i += 8) {
+            memcpy(&w, name + i, 8);
+            bad |= ((w - 0x20 * ones) & ~w) | (w + ones) | w;
+        }
+        memcpy(&w, name + len - 8, 8);
+        bad |= ((w - 0x20 * ones) & ~w) | (w + ones) | w;
+        return (bad & high) == 0;
+    }
     unsigned char bad = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)name[i];

@@ -197,8 +197,18 @@ int json_plain_decode(const char *payload, size_t len, int64_t recv_ms, struct r
                       enum reason *why, char *detail, size_t detail_len)
 {
     struct jscan_tok toks[JSON_PLAIN_TOKS];
-    struct walk w = {
-        .json = payload, .t = toks, .r = r, .why = why, .detail = detail, .detail_len = detail_len};
+    /* Member by member: an initializer would zero the two name buffers
+     * (768 bytes, some 120 instructions a reading); push_name writes the
+     * key's terminator before anything reads it. */
+    struct walk w;
+    w.json = payload;
+    w.t = toks;
+    w.r = r;
+    w.why = why;
+    w.detail = detail;
+    w.detail_len = detail_len;
+    w.seen_ts = false;
+    w.key[0] = '\0';
     int rc;
 
     reading_reset(r);

@@ -253,8 +253,18 @@ int thing_model_decode(const char *payload, size_t len, int64_t recv_ms,
                        char *detail, size_t detail_len)
 {
     struct jscan_tok toks[THING_MODEL_TOKS];
-    struct walk w = {
-        .json = payload, .t = toks, .r = r, .why = why, .detail = detail, .detail_len = detail_len};
+    /* Member by member: an initializer would zero the two name buffers;
+     * push_name writes the key's terminator before anything reads it. */
+    struct walk w;
+    w.json = payload;
+    w.t = toks;
+    w.r = r;
+    w.why = why;
+    w.detail = detail;
+    w.detail_len = detail_len;
+    w.has_newest = false;
+    w.newest = 0;
+    w.key[0] = '\0';
     int64_t top_ts = 0;
     bool has_top = false;
     int rc;

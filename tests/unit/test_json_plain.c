@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "decode_util.h"
 #include "json_plain.h"
 #include "buf.h"
 
@@ -449,6 +450,47 @@ static void test_strict_json(void **state)
     bad("{\"a\": [1, 02]}", REASON_MALFORMED, "invalid json at byte 11");
 }
 
+/* decode_name_ascii reads eight bytes at a time: against the byte rule for
+ * every length to 40, each bad byte value at every position, and random
+ * names (mostly printable, so that the word path is taken). */
+static bool name_ascii_ref(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void test_name_ascii_words(void **state)
+{
+    (void)state;
+    char buf[48];
+    static const unsigned char bad[] = {0x00, 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xfe, 0xff};
+    static const unsigned char good[] = {0x20, 0x21, 0x2d, 0x41, 0x5f, 0x7e};
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t g = 0; g < sizeof good; g++) {
+            memset(buf, good[g], n);
+            assert_true(decode_name_ascii(buf, n));
+            for (size_t pos = 0; pos < n; pos++)
+                for (size_t b = 0; b < sizeof bad; b++) {
+                    memset(buf, good[g], n);
+                    buf[pos] = (char)bad[b];
+                    assert_false(decode_name_ascii(buf, n));
+                }
+        }
+    }
+    uint64_t x = 88172645463325252ULL;
+    for (int k = 0; k < 200000; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = (size_t)(x % 41);
+        for (size_t i = 0; i < n; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = (char)(x % 64 == 0 ? (x >> 8) % 256 : 0x20 + (x >> 8) % 95);
+        }
+        assert_int_equal(decode_name_ascii(buf, n), name_ascii_ref(buf, n));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_reset_between_decodes),
         cmocka_unit_test(test_detail_buffer),
         cmocka_unit_test(test_strict_json),
+        cmocka_unit_test(test_name_ascii_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -283,6 +284,116 @@ static void test_numbers(void **state)
     bad(s, JSCAN_SYNTAX, 63);
 }
 
+/* ---- jscan_number bit for bit against strtod ---- */
+
+static void same_as_strtod(const char *s)
+{
+    size_t n = strlen(s);
+    size_t nt = 0;
+    struct jscan_tok t[2];
+    struct jscan_error e;
+    assert_int_equal(jscan_parse(s, n, t, 2, &nt, &e), 0);
+    double got = jscan_number(s, n);
+    double want = strtod(s, NULL);
+    if (memcmp(&got, &want, sizeof got) != 0)
+        fail_msg("jscan_number(\"%s\") = %.17g, strtod: %.17g", s, got, want);
+}
+
+static void test_numbers_vs_strtod(void **state)
+{
+    (void)state;
+    static const char *const edge[] = {"0",
+                                       "-0",
+                                       "0.0",
+                                       "-0.0",
+                                       "0e0",
+                                       "1",
+                                       "-1",
+                                       "0.1",
+                                       "0.3",
+                                       "1e22",
+                                       "1e23",
+                                       "-1e22",
+                                       "9007199254740992",
+                                       "9007199254740993",
+                                       "9007199254740994",
+                                       "9007199254740995",
+                                       "18446744073709551615",
+                                       "18446744073709551616",
+                                       "1234567890123456789",
+                                       "12345678901234567890",
+                                       "123456789012345.6",
+                                       "1234567890123456.7",
+                                       "0.000001",
+                                       "1e-22",
+                                       "1e-23",
+                                       "123e-22",
+                                       "4.9e-324",
+                                       "2.4703282292062327e-324",
+                                       "2.4703282292062328e-324",
+                                       "2.2250738585072011e-308",
+                                       "2.2250738585072014e-308",
+                                       "1.7976931348623157e308",
+                                       "1.7976931348623158e308",
+                                       "1.7976931348623159e308",
+                                       "1e308",
+                                       "1e-400",
+                                       "-1e-400",
+                                       "1e99999",
+                                       "1e-99999",
+                                       "1E+2",
+                                       "1e+00000000000000000002",
+                                       "0.00000000000000000000000000000000000001",
+                                       "1764403200000",
+                                       "1764403200000.5",
+                                       "-40.0",
+                                       "3.3",
+                                       "101.325",
+                                       "0.07",
+                                       "2.675",
+                                       "89255.0e-22",
+                                       "8.98846567431158e307"};
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++)
+        same_as_strtod(edge[i]);
+
+    /* Random JSON numbers: up to 20 integer and 20 fraction digits, with
+     * and without an exponent of -330 to 330, so that both sides of the fast
+     * path's limits (19 digits, 2^53, |e| <= 22) are crossed often. */
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    char b[64];
+    for (int k = 0; k < 200000; k++) {
+        size_t n = 0;
+#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+        if (NEXT() % 2)
+            b[n++] = '-';
+        /* integer part: "0" or 1 to 20 digits without a leading zero */
+        unsigned ni = NEXT() % 4 ? 1 + (unsigned)(NEXT() % 20) : 0;
+        if (ni == 0)
+            b[n++] = '0';
+        for (unsigned d = 0; d < ni; d++)
+            b[n++] = (char)('0' + (d == 0 ? 1 + NEXT() % 9 : NEXT() % 10));
+        /* fraction: none or 1 to 20 digits */
+        if (NEXT() % 2) {
+            unsigned nf = 1 + (unsigned)(NEXT() % 20);
+            b[n++] = '.';
+            for (unsigned d = 0; d < nf; d++)
+                b[n++] = (char)('0' + NEXT() % 10);
+        }
+        unsigned ek = (unsigned)(NEXT() % 4);
+        if (ek) {
+            b[n++] = NEXT() % 2 ? 'e' : 'E';
+            int range = ek == 1 ? 23 : ek == 2 ? 40 : 331;
+            int e = (int)(NEXT() % (unsigned)(2 * range + 1)) - range;
+            int w = NEXT() % 3 ? snprintf(b + n, sizeof b - n, "%d", e)
+                               : snprintf(b + n, sizeof b - n, "%+d", e);
+            n += (size_t)w;
+        }
+        b[n] = '\0';
+#undef NEXT
+        same_as_strtod(b);
+    }
+}
+
 /* ---- differential test against cJSON ---- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
@@ -498,9 +609,10 @@ static void test_differential(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grammar), cmocka_unit_test(test_strings),
-        cmocka_unit_test(test_depth),   cmocka_unit_test(test_too_many),
-        cmocka_unit_test(test_numbers), cmocka_unit_test(test_differential),
+        cmocka_unit_test(test_grammar),      cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_depth),        cmocka_unit_test(test_too_many),
+        cmocka_unit_test(test_numbers),      cmocka_unit_test(test_numbers_vs_strtod),
+        cmocka_unit_test(test_differential),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
