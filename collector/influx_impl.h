@@ -59,6 +59,8 @@ void influx_copy_text(char *out, size_t outsz, const char *s, size_t len);
 /* The full write URL for cfg->influx (/write or /api/v2/write with db, rp or
  * org, bucket, precision=ms); malloc'd, NULL on allocation failure. */
 char *influx_write_url(CURL *c, const struct config *cfg);
+/* Appends cfg->influx.url without its trailing slashes, then path. 0 or a buf error. */
+int influx_url_path(struct buf *b, const struct config *cfg, const char *path);
 
 /* Milliseconds to wait according to a Retry-After value v (delta seconds or an
  * HTTP date, against now_s), capped at cap_ms; -1 when v is empty or

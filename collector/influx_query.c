@@ -14,15 +14,9 @@ char *influx_query_url(CURL *c, const struct config *cfg)
 {
     struct buf b;
     buf_init(&b, 64 * 1024);
-    const char *base = cfg->influx.url;
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
     char sep = '?';
     bool v2 = cfg->influx.api == INFLUX_API_V2;
-    int rc = buf_append(&b, base, blen);
-    if (!rc)
-        rc = buf_puts(&b, "/query");
+    int rc = influx_url_path(&b, cfg, "/query");
     if (!rc)
         rc = influx_add_param(&b, c, &sep, "db", v2 ? cfg->influx.bucket : cfg->influx.database);
     if (!rc && !v2)

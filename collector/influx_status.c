@@ -35,27 +35,33 @@ int influx_add_param(struct buf *b, CURL *c, char *sep, const char *key, const c
     return rc;
 }
 
+int influx_url_path(struct buf *b, const struct config *cfg, const char *path)
+{
+    const char *base = cfg->influx.url;
+    size_t blen = strlen(base);
+    while (blen > 0 && base[blen - 1] == '/')
+        blen--;
+    int rc = buf_append(b, base, blen);
+    return rc ? rc : buf_puts(b, path);
+}
+
 /* The full write URL for cfg->influx; malloc'd, NULL on allocation failure. */
 char *influx_write_url(CURL *c, const struct config *cfg)
 {
     struct buf b;
     buf_init(&b, 64 * 1024);
-    const char *base = cfg->influx.url;
-    size_t blen = strlen(base);
-    while (blen > 0 && base[blen - 1] == '/')
-        blen--;
     char sep = '?';
-    int rc = buf_append(&b, base, blen);
+    int rc = 0;
     if (cfg->influx.api == INFLUX_API_V2) {
         if (!rc)
-            rc = buf_puts(&b, "/api/v2/write");
+            rc = influx_url_path(&b, cfg, "/api/v2/write");
         if (!rc)
             rc = influx_add_param(&b, c, &sep, "org", cfg->influx.org);
         if (!rc)
             rc = influx_add_param(&b, c, &sep, "bucket", cfg->influx.bucket);
     } else {
         if (!rc)
-            rc = buf_puts(&b, "/write");
+            rc = influx_url_path(&b, cfg, "/write");
         if (!rc)
             rc = influx_add_param(&b, c, &sep, "db", cfg->influx.database);
         if (!rc)
