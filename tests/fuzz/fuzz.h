@@ -65,6 +65,16 @@ void fuzz_check_thing_model(const char *payload, size_t len, int rc, const struc
  * sizes it (2 * max_payload + 4096) for FUZZ_MAX_PAYLOAD. Longer inputs
  * are cut to FUZZ_MAX_PAYLOAD, as the MQTT layer refuses them. */
 #define FUZZ_MAX_PAYLOAD 65536
+
 struct reading *fuzz_reading(void);
+
+/*
+ * The body of the Alink and OneNET targets: data is the topic, a newline and
+ * the payload (without a newline, all of it is the payload on topic dflt);
+ * it is decoded with fn and checked with fuzz_check_decoded and
+ * fuzz_check_thing_model (an Alink event, who.kind set, has the event form),
+ * and the device must be a non-empty slice of the topic with a product.
+ */
+void fuzz_thing_topic(const uint8_t *data, size_t size, const char *dflt, decoder_fn fn);
 
 #endif
